@@ -1,0 +1,1 @@
+"""Answerers: the offline extractive one, and a chat model through LangChain."""

@@ -1,0 +1,72 @@
+"""In-memory conversation store, chat state, idempotency guard and reply outbox."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from app.domain.chat_rules import ChatState
+from app.domain.conversation import Conversation
+from app.ports.outbox import PendingReply
+
+
+class MemoryConversationStore:
+    def __init__(self) -> None:
+        self._data: dict[str, Conversation] = {}
+
+    def load(self, chat_id: str) -> Conversation:
+        return self._data.get(chat_id, Conversation())
+
+    def save(self, chat_id: str, conversation: Conversation, ttl_ms: int) -> None:
+        self._data[chat_id] = conversation
+
+
+class MemoryChatStateStore:
+    def __init__(self) -> None:
+        self._data: dict[str, ChatState] = {}
+
+    def get(self, chat_id: str) -> ChatState:
+        return self._data.get(chat_id, ChatState())
+
+    def pause(self, chat_id: str, until_ms: int) -> None:
+        self._data[chat_id] = replace(self.get(chat_id), paused_until_ms=until_ms)
+
+    def set_opted_out(self, chat_id: str, opted_out: bool) -> None:
+        self._data[chat_id] = replace(self.get(chat_id), opted_out=opted_out)
+
+
+class MemoryIdempotencyGuard:
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, key: str, now_ms: int, ttl_ms: int) -> bool:
+        with self._lock:
+            expires = self._seen.get(key)
+            if expires is not None and expires > now_ms:
+                return False
+            self._seen[key] = now_ms + ttl_ms
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._seen.pop(key, None)
+
+
+class MemoryReplyOutbox:
+    def __init__(self) -> None:
+        self._data: dict[str, PendingReply] = {}
+
+    def get(self, chat_id: str) -> PendingReply | None:
+        return self._data.get(chat_id)
+
+    def put(self, chat_id: str, reply: PendingReply) -> None:
+        self._data[chat_id] = reply
+
+    def mark_sent(self, chat_id: str, batch_key: str, sent: int) -> None:
+        reply = self._data.get(chat_id)
+        if reply and reply.batch_key == batch_key:
+            self._data[chat_id] = replace(reply, sent=max(reply.sent, sent))
+
+    def clear(self, chat_id: str) -> None:
+        self._data.pop(chat_id, None)

@@ -1,0 +1,1 @@
+"""Uazapi (uazapiGO v2): the webhook parser and, separately, the HTTP client."""

@@ -1,0 +1,144 @@
+"""The one place where adapters are chosen and wired, from :class:`Settings`.
+
+Heavy adapters (redis, httpx, faiss, langchain) are built by small functions that import
+their library only when called, so a command never pays for what it does not use: the
+``receive`` path with offline adapters imports none of them.
+Tests and the simulator override providers (``container.gateway.override(...)``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from app.adapters.llm.extractive import ExtractiveAnswerer
+from app.adapters.media_offline import CaptionOnlyMediaReader
+from app.adapters.memory.buffer import MemoryMessageBuffer
+from app.adapters.memory.clock import SystemClock
+from app.adapters.memory.dead_letters import FileDeadLetterStore, MemoryDeadLetterStore
+from app.adapters.memory.gateway import RecordingGateway
+from app.adapters.memory.stores import (
+    MemoryChatStateStore,
+    MemoryConversationStore,
+    MemoryIdempotencyGuard,
+    MemoryReplyOutbox,
+)
+from app.adapters.uazapi.parser import UazapiWebhookParser
+from app.domain.chat_rules import ChatRules
+from app.domain.conversation import MemoryRules
+from app.domain.debounce import DebounceRules
+from app.domain.reply_policy import ReplyPolicy
+from app.domain.usecases.process import ProcessConversation, ProcessRules
+from app.domain.usecases.receive import ReceiveMessage
+from app.domain.usecases.sweep import SweepConversations
+from app.settings import Settings, csv
+
+
+def chat_rules(s: Settings) -> ChatRules:
+    return ChatRules(
+        takeover_ms=s.takeover_minutes * 60_000,
+        groups_enabled=s.groups_enabled,
+        ignored_chats=frozenset(c.strip() for c in s.ignored_chats.split(",") if c.strip()),
+        opt_out_keywords=csv(s.opt_out_keywords),
+        opt_in_keywords=csv(s.opt_in_keywords),
+    )
+
+
+def debounce_rules(s: Settings) -> DebounceRules:
+    return DebounceRules(s.quiet_ms, s.max_wait_ms, s.max_batch)
+
+
+def reply_policy(s: Settings) -> ReplyPolicy:
+    return ReplyPolicy(
+        s.reply_max_chars, s.reply_max_parts, s.typing_ms_per_char, s.typing_min_ms, s.typing_max_ms
+    )
+
+
+def memory_rules(s: Settings) -> MemoryRules:
+    return MemoryRules(max_turns=s.max_turns, session_ms=int(s.session_hours * 3_600_000))
+
+
+def process_rules(s: Settings) -> ProcessRules:
+    return ProcessRules(lease_ms=s.lease_ms, max_attempts=s.max_attempts, retrieval_k=s.retrieval_k)
+
+
+def keyword_knowledge(s: Settings) -> Any:
+    from app.adapters.memory.knowledge import KeywordKnowledgeBase
+
+    return KeywordKnowledgeBase.from_folder(s.knowledge_dir)
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Singleton(Settings)
+
+    clock = providers.Singleton(SystemClock)
+    parser = providers.Singleton(UazapiWebhookParser)
+
+    buffer = providers.Selector(settings.provided.state, memory=providers.Singleton(MemoryMessageBuffer))
+    conversations = providers.Selector(
+        settings.provided.state, memory=providers.Singleton(MemoryConversationStore)
+    )
+    chat_state = providers.Selector(settings.provided.state, memory=providers.Singleton(MemoryChatStateStore))
+    idempotency = providers.Selector(
+        settings.provided.state, memory=providers.Singleton(MemoryIdempotencyGuard)
+    )
+    outbox = providers.Selector(settings.provided.state, memory=providers.Singleton(MemoryReplyOutbox))
+    dead_letters = providers.Selector(
+        settings.provided.dead_letters,
+        file=providers.Singleton(FileDeadLetterStore, settings.provided.dead_letter_dir),
+        memory=providers.Singleton(MemoryDeadLetterStore),
+    )
+    gateway = providers.Selector(settings.provided.gateway, memory=providers.Singleton(RecordingGateway))
+    media = providers.Selector(settings.provided.media, captions=providers.Singleton(CaptionOnlyMediaReader))
+    knowledge = providers.Selector(
+        settings.provided.knowledge, keyword=providers.Singleton(keyword_knowledge, settings)
+    )
+    answerer = providers.Selector(
+        settings.provided.answerer,
+        extractive=providers.Singleton(ExtractiveAnswerer, settings.provided.business_name),
+    )
+
+    receive = providers.Factory(
+        ReceiveMessage,
+        parser=parser,
+        buffer=buffer,
+        chat_state=chat_state,
+        idempotency=idempotency,
+        media=media,
+        gateway=gateway,
+        dead_letters=dead_letters,
+        clock=clock,
+        rules=providers.Callable(chat_rules, settings),
+        dedup_ttl_ms=providers.Callable(lambda s: int(s.dedup_ttl_hours * 3_600_000), settings),
+    )
+    process = providers.Factory(
+        ProcessConversation,
+        buffer=buffer,
+        conversations=conversations,
+        chat_state=chat_state,
+        outbox=outbox,
+        knowledge=knowledge,
+        answerer=answerer,
+        gateway=gateway,
+        dead_letters=dead_letters,
+        clock=clock,
+        debounce=providers.Callable(debounce_rules, settings),
+        policy=providers.Callable(reply_policy, settings),
+        memory=providers.Callable(memory_rules, settings),
+        chat_rules=providers.Callable(chat_rules, settings),
+        rules=providers.Callable(process_rules, settings),
+    )
+    sweep = providers.Factory(
+        SweepConversations,
+        buffer=buffer,
+        clock=clock,
+        debounce=providers.Callable(debounce_rules, settings),
+    )
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    container = Container()
+    if settings is not None:
+        container.settings.override(providers.Object(settings))
+    return container

@@ -1,0 +1,65 @@
+"""A chat's memory: the last turns, forgotten after a quiet day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    role: Role
+    text: str
+    at_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role.value, "text": self.text, "at_ms": self.at_ms}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Turn:
+        return cls(Role(data["role"]), str(data["text"]), int(data["at_ms"]))
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryRules:
+    max_turns: int = 20
+    session_ms: int = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """The turns of one chat, oldest first.
+
+    Immutable: :meth:`with_turns` returns the next version, bounded to ``max_turns``;
+    :meth:`current` drops the whole history once the session expired, so a customer who
+    comes back tomorrow starts a fresh conversation instead of yesterday's context.
+    """
+
+    turns: tuple[Turn, ...] = field(default_factory=tuple)
+
+    @property
+    def last_at_ms(self) -> int:
+        return self.turns[-1].at_ms if self.turns else 0
+
+    def expired(self, now_ms: int, rules: MemoryRules) -> bool:
+        return bool(self.turns) and now_ms - self.last_at_ms > rules.session_ms
+
+    def current(self, now_ms: int, rules: MemoryRules) -> Conversation:
+        return Conversation() if self.expired(now_ms, rules) else self
+
+    def with_turns(self, new: list[Turn], now_ms: int, rules: MemoryRules) -> Conversation:
+        turns = (*self.current(now_ms, rules).turns, *new)
+        return Conversation(turns[-rules.max_turns :] if rules.max_turns > 0 else ())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"turns": [t.to_dict() for t in self.turns]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Conversation:
+        return cls(tuple(Turn.from_dict(t) for t in data.get("turns", [])))

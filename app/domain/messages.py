@@ -1,0 +1,174 @@
+"""The messages Conversa reasons about, independent of any WhatsApp provider's JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class MessageKind(StrEnum):
+    """What a customer sent; decides how the message is turned into text."""
+
+    TEXT = "text"
+    AUDIO = "audio"
+    IMAGE = "image"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACT = "contact"
+    REACTION = "reaction"
+    POLL = "poll"
+    LIST_RESPONSE = "list_response"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """Where a media file can be fetched from the provider, plus what is known before fetching."""
+
+    message_id: str
+    mimetype: str = ""
+    file_name: str = ""
+    size_bytes: int = 0
+    seconds: int = 0
+    page_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One new WhatsApp message, as the provider delivered it, in domain terms.
+
+    ``chat_id`` is already normalised (see :func:`normalise_chat_id`): it is both the key of
+    the chat's buffer and memory, and the address the reply goes to.
+    """
+
+    instance: str
+    chat_id: str
+    message_id: str
+    sender: str
+    sender_name: str
+    kind: MessageKind
+    text: str
+    timestamp_ms: int
+    from_me: bool = False
+    sent_by_api: bool = False
+    is_group: bool = False
+    media: MediaRef | None = None
+    quoted_id: str = ""
+    edited_id: str = ""
+    wa_message_id: str = ""
+
+    @property
+    def is_edit(self) -> bool:
+        return bool(self.edited_id)
+
+
+@dataclass(frozen=True, slots=True)
+class BufferedMessage:
+    """A message as it waits in a chat's buffer: already turned into text.
+
+    ``note`` is set when the content could not be read (an audio with no transcriber, a
+    broken PDF): the answer then tells the customer politely instead of guessing.
+    """
+
+    message_id: str
+    text: str
+    kind: MessageKind = MessageKind.TEXT
+    received_ms: int = 0
+    sender_name: str = ""
+    wa_message_id: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BufferedMessage:
+        return cls(
+            message_id=str(data["message_id"]),
+            text=str(data.get("text", "")),
+            kind=MessageKind(data.get("kind", MessageKind.TEXT)),
+            received_ms=int(data.get("received_ms", 0)),
+            sender_name=str(data.get("sender_name", "")),
+            wa_message_id=str(data.get("wa_message_id", "")),
+            note=str(data.get("note", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The messages of one chat taken together under a lease: answered as one turn."""
+
+    chat_id: str
+    token: str
+    messages: tuple[BufferedMessage, ...]
+    attempts: int = 1
+
+    @property
+    def message_ids(self) -> list[str]:
+        return [m.message_id for m in self.messages]
+
+    @property
+    def key(self) -> str:
+        """Stable across retries of the same messages, unlike the lease token."""
+        return ",".join(self.message_ids)
+
+    def combined_text(self) -> str:
+        return "\n".join(m.text for m in self.messages if m.text.strip())
+
+    def notes(self) -> list[str]:
+        return [m.note for m in self.messages if m.note]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A piece of the business's knowledge base returned by a search."""
+
+    text: str
+    source: str = ""
+    score: float = 0.0
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the answerer wants to say, and whether a human should take over."""
+
+    text: str
+    handoff: bool = False
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+LID_SUFFIX = "@lid"
+PHONE_SUFFIX = "@s.whatsapp.net"
+GROUP_SUFFIX = "@g.us"
+
+
+def normalise_chat_id(chat_id: str, *alternatives: str) -> str:
+    """Pick one stable id for a contact that WhatsApp may name by phone JID or by ``@lid``.
+
+    The phone form wins whenever any candidate has it, so a contact who shows up once as
+    ``123@lid`` and once as ``5511…@s.whatsapp.net`` shares one buffer and one memory.
+    Bare digits become a phone JID; a device suffix (``5511…:12@s.whatsapp.net``) is dropped.
+    """
+    candidates = [c.strip() for c in (chat_id, *alternatives) if c and c.strip()]
+    for candidate in candidates:
+        if candidate.endswith(GROUP_SUFFIX):
+            return candidate
+    for candidate in candidates:
+        if candidate.endswith(PHONE_SUFFIX):
+            user = candidate[: -len(PHONE_SUFFIX)].split(":")[0]
+            return user + PHONE_SUFFIX
+        if candidate.isdigit():
+            return candidate + PHONE_SUFFIX
+    return candidates[0] if candidates else ""
+
+
+def mask_phone(value: str) -> str:
+    """Hide the middle of a phone number or JID for logs: ``5511987654321@s…`` → ``5511*****4321@s…``."""
+    user, sep, domain = value.partition("@")
+    if len(user) <= 8:
+        return "*" * max(len(user) - 2, 0) + user[-2:] + sep + domain
+    return user[:4] + "*" * (len(user) - 8) + user[-4:] + sep + domain

@@ -1,0 +1,180 @@
+"""Process one chat: wait out the burst, answer the batch once, send it like a person would.
+
+Guarantees, with the buffer's lease as the per-chat lock:
+- one processor per chat: a second one waits for the lease or leaves the chat to the next run;
+- nothing lost: any failure puts the batch back (release), a batch failing too often is
+  dead-lettered with its reason;
+- nothing sent twice: the reply is saved in the outbox before the first part goes out and
+  each part is ticked off, so a retry resumes at the first unsent part;
+- a human who takes over mid-answer stops the remaining parts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from app.domain.chat_rules import ChatRules
+from app.domain.conversation import MemoryRules, Role, Turn
+from app.domain.debounce import DebounceRules, Flush, Idle, Wait, decide
+from app.domain.messages import Batch
+from app.domain.reply_policy import ReplyPolicy
+from app.domain.usecases.results import ProcessResult
+from app.ports.answerer import Answerer
+from app.ports.buffer import MessageBuffer
+from app.ports.chat_state import ChatStateStore
+from app.ports.clock import Clock
+from app.ports.conversations import ConversationStore
+from app.ports.dead_letters import DeadLetterStore
+from app.ports.knowledge import KnowledgeBase
+from app.ports.messaging import MessagingGateway
+from app.ports.outbox import PendingReply, ReplyOutbox
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRules:
+    lease_ms: int = 120_000
+    busy_poll_ms: int = 1_000
+    max_attempts: int = 3
+    retrieval_k: int = 4
+
+
+@dataclass
+class ProcessConversation:
+    buffer: MessageBuffer
+    conversations: ConversationStore
+    chat_state: ChatStateStore
+    outbox: ReplyOutbox
+    knowledge: KnowledgeBase
+    answerer: Answerer
+    gateway: MessagingGateway
+    dead_letters: DeadLetterStore
+    clock: Clock
+    debounce: DebounceRules
+    policy: ReplyPolicy
+    memory: MemoryRules
+    chat_rules: ChatRules
+    rules: ProcessRules
+
+    def __call__(self, chat_id: str, wait_budget_ms: int = 0) -> ProcessResult:
+        """Answer what waits for ``chat_id``, sleeping at most ``wait_budget_ms`` for quiet."""
+        deadline = self.clock.now_ms() + max(wait_budget_ms, 0)
+        totals = ProcessResult("idle", chat_id, "nothing is waiting")
+        while True:
+            now = self.clock.now_ms()
+            decision = decide(self.buffer.activity(chat_id), now, self.debounce)
+            if isinstance(decision, Idle):
+                return totals
+            if isinstance(decision, Wait):
+                if now + decision.ms > deadline:
+                    return self._merge(totals, "waiting", "customer may still be typing", retry=decision.ms)
+                self.clock.sleep_ms(decision.ms)
+                continue
+            assert isinstance(decision, Flush)
+            batch = self.buffer.claim(chat_id, now, self.rules.lease_ms, self.debounce.max_batch)
+            if batch is None:
+                if now + self.rules.busy_poll_ms > deadline:
+                    return self._merge(totals, "busy", "another processor holds this chat", retry=self.rules.busy_poll_ms)
+                self.clock.sleep_ms(self.rules.busy_poll_ms)
+                continue
+            outcome = self._handle(batch, decision.reason)
+            totals = self._add(totals, outcome)
+            if outcome.status == "lost_lease":
+                return totals
+
+    @staticmethod
+    def _merge(totals: ProcessResult, status: str, reason: str, retry: int = 0) -> ProcessResult:
+        if totals.batches:
+            status, reason = totals.status, totals.reason
+        return ProcessResult(
+            status, totals.chat_id, reason, totals.batches, totals.messages,
+            totals.parts_sent, retry, totals.handoff,
+        )
+
+    @staticmethod
+    def _add(totals: ProcessResult, outcome: ProcessResult) -> ProcessResult:
+        return ProcessResult(
+            outcome.status, totals.chat_id, outcome.reason,
+            totals.batches + outcome.batches, totals.messages + outcome.messages,
+            totals.parts_sent + outcome.parts_sent, 0, totals.handoff or outcome.handoff,
+        )
+
+    def _handle(self, batch: Batch, why: str) -> ProcessResult:
+        try:
+            return self._answer(batch, why)
+        except BaseException:
+            self.buffer.release(batch.chat_id, batch.token)
+            raise
+
+    def _result(self, status: str, batch: Batch, reason: str, sent: int = 0, handoff: bool = False) -> ProcessResult:
+        return ProcessResult(status, batch.chat_id, reason, 1, len(batch.messages), sent, 0, handoff)
+
+    def _answer(self, batch: Batch, why: str) -> ProcessResult:
+        chat, now = batch.chat_id, self.clock.now_ms()
+        if batch.attempts > self.rules.max_attempts:
+            body = json.dumps({"chat_id": chat, "messages": [m.to_dict() for m in batch.messages]}, ensure_ascii=False)
+            self.dead_letters.put("process", f"batch failed {batch.attempts - 1} times", body, now)
+            self.outbox.clear(chat)
+            self.buffer.ack(chat, batch.token)
+            return self._result("dead_lettered", batch, "batch failed too often; kept as a dead letter")
+        state = self.chat_state.get(chat)
+        if state.opted_out or state.is_paused(now):
+            self.buffer.ack(chat, batch.token)
+            return self._result("suppressed", batch, "chat is paused or opted out")
+        reply = self.outbox.get(chat)
+        if reply is None or reply.batch_key != batch.key:
+            reply = self._compose(batch)
+            self.outbox.put(chat, reply)
+        self.gateway.mark_read(chat, [m.wa_message_id for m in batch.messages if m.wa_message_id])
+        sent, stopped = self._deliver(batch, reply)
+        if stopped == "lost_lease":
+            return self._result("lost_lease", batch, "lease expired while sending; another run resumes", sent - reply.sent)
+        conversation = self.conversations.load(chat).with_turns(
+            [
+                Turn(Role.CUSTOMER, batch.combined_text() or "[mídia]", batch.messages[-1].received_ms),
+                Turn(Role.ASSISTANT, "\n\n".join(reply.parts[:sent]), self.clock.now_ms()),
+            ],
+            self.clock.now_ms(),
+            self.memory,
+        )
+        self.conversations.save(chat, conversation, self.memory.session_ms)
+        if reply.handoff:
+            self.chat_state.pause(chat, self.clock.now_ms() + self.chat_rules.takeover_ms)
+        self.outbox.clear(chat)
+        self.buffer.ack(chat, batch.token)
+        if stopped:
+            return self._result("suppressed", batch, stopped, sent - reply.sent)
+        return self._result("answered", batch, why, sent - reply.sent, reply.handoff)
+
+    def _compose(self, batch: Batch) -> PendingReply:
+        question = batch.combined_text()
+        notes = list(dict.fromkeys(batch.notes()))
+        handoff = False
+        if question:
+            now = self.clock.now_ms()
+            history = list(self.conversations.load(batch.chat_id).current(now, self.memory).turns)
+            passages = self.knowledge.search(question, self.rules.retrieval_k)
+            answer = self.answerer.answer(question, history, passages)
+            text, handoff = "\n\n".join([answer.text, *notes]), answer.handoff
+        else:
+            text = "\n\n".join(notes) or "Recebi sua mensagem! Como posso ajudar?"
+        plan = self.policy.plan(text)
+        return PendingReply(
+            batch.key, tuple(plan.texts), tuple(p.typing_ms for p in plan.parts), 0, handoff
+        )
+
+    def _deliver(self, batch: Batch, reply: PendingReply) -> tuple[int, str]:
+        """Send the unsent parts; returns how many are out and why it stopped early, if it did."""
+        chat = batch.chat_id
+        for index in range(reply.sent, len(reply.parts)):
+            now = self.clock.now_ms()
+            if not self.buffer.holds(chat, batch.token, now, self.rules.lease_ms):
+                return index, "lost_lease"
+            state = self.chat_state.get(chat)
+            if state.opted_out or state.is_paused(now):
+                return index, "a human took over while answering"
+            self.gateway.send_typing(chat, reply.typing_ms[index])
+            self.clock.sleep_ms(reply.typing_ms[index])
+            self.gateway.send_text(chat, reply.parts[index])
+            self.outbox.mark_sent(chat, reply.batch_key, index + 1)
+        return len(reply.parts), ""

@@ -1,0 +1,105 @@
+"""Receive one webhook: parse, screen, turn media into text, buffer. Never answers itself.
+
+The answer is not written here: receiving must be fast (Uazapi waits on it) and a burst
+must be answered as one. The result says whether a processor should be started for the
+chat, which happens when this message woke an empty buffer up.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from app.domain.chat_rules import Action, ChatRules, screen
+from app.domain.errors import PayloadError
+from app.domain.messages import BufferedMessage, InboundMessage
+from app.domain.usecases.results import ReceiveResult
+from app.ports.buffer import MessageBuffer
+from app.ports.chat_state import ChatStateStore
+from app.ports.clock import Clock
+from app.ports.dead_letters import DeadLetterStore
+from app.ports.idempotency import IdempotencyGuard
+from app.ports.media import MediaReader
+from app.ports.messaging import MessagingGateway
+from app.ports.webhook import IgnoredEvent, WebhookParser
+
+OPT_OUT_REPLY = (
+    "Tudo bem! Não vou mais enviar respostas automáticas nesta conversa. "
+    "Se quiser voltar a falar com o assistente, é só enviar *voltar*."
+)
+OPT_IN_REPLY = "Que bom ter você de volta! O assistente está ativo de novo. Como posso ajudar?"
+
+
+def body_text(body: bytes) -> str:
+    """The raw body as text for the dead-letter store, losslessly."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "base64:" + base64.b64encode(body).decode("ascii")
+
+
+@dataclass
+class ReceiveMessage:
+    parser: WebhookParser
+    buffer: MessageBuffer
+    chat_state: ChatStateStore
+    idempotency: IdempotencyGuard
+    media: MediaReader
+    gateway: MessagingGateway
+    dead_letters: DeadLetterStore
+    clock: Clock
+    rules: ChatRules
+    dedup_ttl_ms: int = 7 * 24 * 60 * 60 * 1000
+
+    def __call__(self, body: bytes) -> ReceiveResult:
+        now = self.clock.now_ms()
+        try:
+            event = self.parser.parse(body)
+        except PayloadError as error:
+            letter = self.dead_letters.put("receive", error.reason, body_text(body), now)
+            return ReceiveResult("rejected", error.reason, dead_letter_id=letter)
+        if isinstance(event, IgnoredEvent):
+            return ReceiveResult("ignored", f"{event.event_type}: {event.reason}")
+        if not self.idempotency.claim(event.message_id, now, self.dedup_ttl_ms):
+            return ReceiveResult(
+                "duplicate", "message already received", event.chat_id, event.message_id
+            )
+        try:
+            return self._take_in(event, now)
+        except BaseException:
+            self.idempotency.release(event.message_id)  # let Uazapi's or Kestra's retry through
+            raise
+
+    def _take_in(self, message: InboundMessage, now: int) -> ReceiveResult:
+        chat = message.chat_id
+        screening = screen(message, self.chat_state.get(chat), self.rules, now)
+
+        def result(status: str, pending: int = 0) -> ReceiveResult:
+            return ReceiveResult(
+                status, screening.reason, chat, message.message_id, pending, pending == 1
+            )
+
+        if screening.action is Action.IGNORE:
+            return result("ignored")
+        if screening.action is Action.TAKEOVER:
+            self.chat_state.pause(chat, screening.pause_until_ms)
+            return result("takeover")
+        if screening.action is Action.OPT_OUT:
+            self.chat_state.set_opted_out(chat, True)
+            self.gateway.send_text(chat, OPT_OUT_REPLY)
+            return result("opted_out")
+        if screening.action is Action.OPT_IN:
+            self.chat_state.set_opted_out(chat, False)
+            self.gateway.send_text(chat, OPT_IN_REPLY)
+            return result("opted_in")
+        extraction = self.media.read(message)
+        buffered = BufferedMessage(
+            message_id=message.message_id,
+            text=extraction.text,
+            kind=message.kind,
+            received_ms=now,
+            sender_name=message.sender_name,
+            wa_message_id=message.wa_message_id,
+            note=extraction.note,
+        )
+        return result("buffered", self.buffer.append(chat, buffered))

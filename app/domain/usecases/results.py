@@ -1,0 +1,48 @@
+"""What each use case reports; the entrypoints print these as one JSON object."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveResult:
+    status: str  # buffered | duplicate | ignored | takeover | opted_out | opted_in | rejected
+    reason: str
+    chat_id: str = ""
+    message_id: str = ""
+    pending: int = 0
+    should_process: bool = False
+    dead_letter_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    status: str  # answered | idle | waiting | busy | suppressed | dead_lettered | lost_lease
+    chat_id: str
+    reason: str = ""
+    batches: int = 0
+    messages: int = 0
+    parts_sent: int = 0
+    retry_in_ms: int = 0
+    handoff: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    requeued: list[str] = field(default_factory=list)
+    overdue: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requeued": self.requeued, "overdue": self.overdue, "count": len(self.overdue)}

@@ -1,0 +1,62 @@
+"""``conversa``: the one-shot commands that Kestra flows run.
+
+Each subcommand imports only what it needs, at call time: this module itself imports
+nothing heavier than argparse, so ``conversa receive`` starts fast for every message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conversa", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    receive = sub.add_parser("receive", help="take in one Uazapi webhook body")
+    receive.add_argument("--body-file", help="file holding the raw body (default: standard input)")
+
+    process = sub.add_parser("process", help="answer what waits for one chat")
+    process.add_argument("--chat", required=True, help="chat id, e.g. 5511999999999@s.whatsapp.net")
+    process.add_argument("--wait-ms", type=int, default=None, help="longest wait for quiet in this run")
+
+    sub.add_parser("sweep", help="requeue expired leases and list chats left unanswered")
+
+    ingest = sub.add_parser("ingest", help="build the knowledge index from documents")
+    ingest.add_argument("--source", help="folder of documents (default: CONVERSA_KNOWLEDGE_DIR)")
+
+    dead = sub.add_parser("dead-letters", help="list what could not be handled, newest first")
+    dead.add_argument("--limit", type=int, default=20)
+
+    simulate = sub.add_parser("simulate", help="chat with the bot in the terminal, offline")
+    simulate.add_argument("--script", help="play a scenario file on a virtual clock and print the transcript")
+    simulate.add_argument("--real", action="store_true", help="use the adapters configured in the environment")
+    simulate.add_argument("--chat", default="5541999990000@s.whatsapp.net", help="the customer's chat id")
+    return parser
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    if name == "receive":
+        from app.entrypoints.receive import run
+    elif name == "process":
+        from app.entrypoints.process import run
+    elif name == "sweep":
+        from app.entrypoints.sweep import run
+    elif name == "ingest":
+        from app.entrypoints.ingest import run
+    elif name == "dead-letters":
+        from app.entrypoints.dead_letters import run
+    else:
+        from app.entrypoints.simulate import run
+    return run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return _command(args.command)(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""How a command reports: Kestra's output/metric lines, then one JSON object, last on stdout.
+
+Kestra parses any whole stdout line of the form ``::{json}::``; printing it ourselves avoids
+importing the ``kestra`` package (requests, amazon-ion…) on every WhatsApp message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+log = logging.getLogger("conversa")
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def counter(name: str, value: float = 1, **tags: str) -> dict[str, Any]:
+    return {"name": name, "type": "counter", "value": value, "tags": tags}
+
+
+def timer(name: str, seconds: float, **tags: str) -> dict[str, Any]:
+    return {"name": name, "type": "timer", "value": round(seconds, 6), "tags": tags}
+
+
+def emit(result: dict[str, Any], metrics: list[dict[str, Any]] | None = None) -> None:
+    """Print the Kestra lines and the result; the result is always the last line."""
+    out = sys.stdout
+    out.write("::" + json.dumps({"outputs": result}, ensure_ascii=False) + "::\n")
+    if metrics:
+        out.write("::" + json.dumps({"metrics": metrics}, ensure_ascii=False) + "::\n")
+    out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def fail(command: str, reason: str, result: dict[str, Any] | None = None) -> int:
+    """Report a failed command: one line on stderr, the JSON result on stdout, exit code 1."""
+    one_line = " ".join(reason.split())
+    sys.stderr.write(f"conversa {command}: {one_line}\n")
+    emit({"status": "error", "reason": one_line, **(result or {})})
+    return 1
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start

@@ -1,0 +1,73 @@
+"""Every setting of Conversa, read from ``CONVERSA_*`` environment variables.
+
+Units are in the names (``_ms``, ``_minutes``, ``_hours``). With nothing set, every adapter
+is the offline one: in-memory state, the keyword knowledge base over the bundled example,
+the extractive answerer and a gateway that only records.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+EXAMPLE_KNOWLEDGE_DIR = PACKAGE_DIR / "examples" / "knowledge"
+
+
+def csv(value: str) -> frozenset[str]:
+    return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONVERSA_", extra="ignore")
+
+    # Which adapter serves each port.
+    state: Literal["memory", "redis"] = "memory"
+    dead_letters: Literal["file", "memory", "redis"] = "file"
+    gateway: Literal["memory", "uazapi"] = "memory"
+    knowledge: Literal["keyword", "faiss"] = "keyword"
+    answerer: Literal["extractive", "openai"] = "extractive"
+    media: Literal["captions", "local"] = "captions"
+
+    # Connections and secrets (secrets never appear in logs or outputs).
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    uazapi_url: str = "http://127.0.0.1:8090"
+    uazapi_token: SecretStr = SecretStr("")
+    dead_letter_dir: Path = Path("var/dead-letters")
+    knowledge_dir: Path = EXAMPLE_KNOWLEDGE_DIR
+
+    # The business.
+    business_name: str = "Padaria Grão Dourado"
+
+    # Debounce.
+    quiet_ms: int = Field(5_000, ge=0)
+    max_wait_ms: int = Field(30_000, ge=0)
+    max_batch: int = Field(20, ge=1)
+    process_wait_ms: int = Field(35_000, ge=0, description="how long one process run may wait for quiet")
+
+    # Replies.
+    reply_max_chars: int = Field(700, ge=20)
+    reply_max_parts: int = Field(5, ge=1)
+    typing_ms_per_char: int = Field(30, ge=0)
+    typing_min_ms: int = Field(800, ge=0)
+    typing_max_ms: int = Field(4_000, ge=0)
+
+    # Who is answered.
+    takeover_minutes: int = Field(30, ge=0)
+    groups_enabled: bool = False
+    ignored_chats: str = ""
+    opt_out_keywords: str = "parar,sair,stop,descadastrar"
+    opt_in_keywords: str = "voltar,start,ativar bot"
+
+    # Memory, leases, idempotency.
+    session_hours: float = Field(24, gt=0)
+    max_turns: int = Field(20, ge=0)
+    lease_ms: int = Field(120_000, ge=1_000)
+    max_attempts: int = Field(3, ge=1)
+    dedup_ttl_hours: float = Field(168, gt=0)
+    retrieval_k: int = Field(4, ge=1)
+
+    log_level: str = "INFO"
