@@ -39,7 +39,9 @@ class ExtractiveAnswerer:
                 "Quer que eu chame uma pessoa da equipe? É só responder *atendente*."
             )
         top = best[0]
-        lead = f"Encontrei isto nas perguntas frequentes da {self.business_name}:"
+        lead = "Encontrei isto nas nossas perguntas frequentes:"
+        if not history:  # first turn of a session: say who is talking
+            lead = f"Olá! Aqui é o assistente virtual da {self.business_name}. {lead}"
         title = f"**{top.title}**\n" if top.title else ""
         return Answer(f"{lead}\n\n{title}{top.text}", sources=(top.source,))
 

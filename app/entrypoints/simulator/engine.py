@@ -1,0 +1,131 @@
+"""The simulation: customer and owner messages in, bot bubbles out, on one clock.
+
+Messages go through the same path as production — a Uazapi-shaped webhook, ``receive``,
+the buffer, ``process`` — with the gateway replaced by the terminal. Every bot message is
+echoed back as a ``fromMe``/``wasSentByApi`` webhook, as Uazapi does, to show the bot
+never answers itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol, TextIO
+
+from dependency_injector import providers
+
+from app.adapters.memory.gateway import RecordingGateway, SentEvent
+from app.container import Container
+from app.entrypoints.simulator.webhooks import WebhookFactory
+
+ECHO_DELAY_MS = 300
+
+
+class SchedulingClock(Protocol):
+    def now_ms(self) -> int: ...
+
+    def sleep_ms(self, ms: int) -> None: ...
+
+    def schedule(self, at_ms: int, callback: object) -> None: ...
+
+
+@dataclass
+class Transcript:
+    out: TextIO
+    start_ms: int
+    lines: list[str] = field(default_factory=list)
+
+    def write(self, at_ms: int, text: str) -> None:
+        seconds = max(at_ms - self.start_ms, 0) / 1000
+        hours, rest = divmod(seconds, 3600)
+        stamp = f"{int(rest // 60):02d}:{rest % 60:04.1f}"
+        if hours:
+            stamp = f"{int(hours)}:{stamp}"
+        line = f"{stamp}  {text}"
+        self.lines.append(line)
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+class Simulation:
+    def __init__(self, container: Container, clock: SchedulingClock, chat_id: str, out: TextIO) -> None:
+        self.clock = clock
+        self.gateway = RecordingGateway(on_event=self._on_bot_event)
+        container.gateway.override(providers.Object(self.gateway))
+        container.clock.override(providers.Object(clock))
+        self._receive = container.receive()
+        self._process = container.process()
+        self.webhooks = WebhookFactory(chat_id)
+        self.transcript = Transcript(out, clock.now_ms())
+        self.statuses: Counter[str] = Counter()
+        self.answers = 0
+        self.bot_messages: list[str] = []
+        self._last_body: bytes | None = None
+        self._pending_runs: set[str] = set()
+
+    # What people do.
+    def customer_says(self, text: str) -> None:
+        self.transcript.write(self.clock.now_ms(), f"👤 Cliente: {text}")
+        self.deliver(self.webhooks.message(text, self.clock.now_ms()))
+
+    def owner_says(self, text: str) -> None:
+        self.transcript.write(self.clock.now_ms(), f"🧑‍💼 Dono (pelo celular): {text}")
+        self.deliver(self.webhooks.message(text, self.clock.now_ms(), from_me=True))
+
+    def redeliver(self) -> None:
+        if self._last_body is None:
+            self.transcript.write(self.clock.now_ms(), "   (nothing to deliver again)")
+            return
+        self.transcript.write(self.clock.now_ms(), "↻ Uazapi entrega o mesmo webhook de novo")
+        self.deliver(self._last_body, remember=False)
+
+    # What the system does.
+    def deliver(self, body: bytes, remember: bool = True) -> None:
+        if remember:
+            self._last_body = body
+        result = self._receive(body)
+        self.statuses[result.status] += 1
+        if result.status != "buffered":
+            self.transcript.write(self.clock.now_ms(), f"   · {result.status}: {result.reason}")
+        if result.should_process:
+            self._schedule_process(result.chat_id, self.clock.now_ms())
+
+    def _schedule_process(self, chat_id: str, at_ms: int) -> None:
+        self.clock.schedule(at_ms, lambda: self._run_process(chat_id))
+
+    def _run_process(self, chat_id: str) -> None:
+        result = self._process(chat_id, 0)
+        if result.status == "answered":
+            self.answers += result.batches
+        elif result.status in {"suppressed", "dead_lettered"}:
+            self.transcript.write(self.clock.now_ms(), f"   · {result.status}: {result.reason}")
+        if result.retry_in_ms:
+            self._schedule_process(chat_id, self.clock.now_ms() + result.retry_in_ms)
+
+    def _on_bot_event(self, event: SentEvent) -> None:
+        now = self.clock.now_ms()
+        if event.kind == "typing":
+            self.transcript.write(now, f"   🤖 digitando… ({event.duration_ms / 1000:.1f} s)")
+        elif event.kind == "read":
+            count = len(event.text.split(",")) if event.text else 0
+            self.transcript.write(now, f"   ✓✓ {count} mensagem(ns) lida(s)")
+        else:
+            self.bot_messages.append(event.text)
+            bubble = event.text.replace("\n", "\n" + " " * 12)
+            self.transcript.write(now, f"🤖 Bot: {bubble}")
+            echo = self.webhooks.message(event.text, now, from_me=True, by_api=True)
+            self.clock.schedule(now + ECHO_DELAY_MS, lambda: self.deliver(echo, remember=False))
+
+    def check(self, expect: dict[str, object]) -> list[str]:
+        """Compare what happened with a scenario's ``expect``; returns the failures."""
+        failures = []
+        if "answers" in expect and self.answers != expect["answers"]:
+            failures.append(f"expected {expect['answers']} answer(s), got {self.answers}")
+        said = "\n".join(self.bot_messages).lower()
+        for text in expect.get("bot_says", []) or []:  # type: ignore[attr-defined]
+            if str(text).lower() not in said:
+                failures.append(f"the bot never said {text!r}")
+        for text in expect.get("bot_never_says", []) or []:  # type: ignore[attr-defined]
+            if str(text).lower() in said:
+                failures.append(f"the bot said {text!r}")
+        return failures
