@@ -15,8 +15,12 @@ LABELS = {
 CANNOT_READ = {
     MessageKind.AUDIO: "Desculpe, ainda não consigo ouvir áudios por aqui. Pode escrever sua mensagem?",
     MessageKind.IMAGE: "Recebi sua imagem, mas não consegui ler o conteúdo. Pode me contar em texto?",
-    MessageKind.VIDEO: "Recebi seu vídeo, mas ainda não consigo assistir vídeos. Pode escrever o que precisa?",
-    MessageKind.DOCUMENT: "Recebi seu documento, mas não consegui ler o conteúdo. Pode me dizer em texto o que precisa?",
+    MessageKind.VIDEO: (
+        "Recebi seu vídeo, mas ainda não consigo assistir vídeos. Pode escrever o que precisa?"
+    ),
+    MessageKind.DOCUMENT: (
+        "Recebi seu documento, mas não consegui ler o conteúdo. Pode me dizer em texto o que precisa?"
+    ),
 }
 
 

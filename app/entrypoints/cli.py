@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
 
     simulate = sub.add_parser("simulate", help="chat with the bot in the terminal, offline")
     simulate.add_argument("--script", help="play a scenario file on a virtual clock and print the transcript")
-    simulate.add_argument("--real", action="store_true", help="use the adapters configured in the environment")
+    simulate.add_argument(
+        "--real", action="store_true", help="use the adapters configured in the environment"
+    )
     simulate.add_argument("--chat", default="5541999990000@s.whatsapp.net", help="the customer's chat id")
     return parser
 

@@ -41,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
         reason = f"{type(error).__name__}: {error}"
         letter = ""
         try:
-            letter = container.dead_letters().put("receive", reason, body_text(body), container.clock().now_ms())
+            letter = container.dead_letters().put(
+                "receive", reason, body_text(body), container.clock().now_ms()
+            )
         except Exception:
             log.exception("could not store the dead letter either")
         return fail("receive", reason, {"dead_letter_id": letter})

@@ -101,8 +101,10 @@ def run_interactive(args: argparse.Namespace) -> int:
     clock = RealTimeClock()
     settings = offline_settings({}, args.real)
     sim = Simulation(build_container(settings), clock, args.chat, sys.stdout)
-    print(f"Conversa simulator — {settings.business_name}. Type as the customer; "
-          "'/dono <texto>' types as the owner, '/sair' or Ctrl-D quits.")
+    print(
+        f"Conversa simulator — {settings.business_name}. Type as the customer; "
+        "'/dono <texto>' types as the owner, '/sair' or Ctrl-D quits."
+    )
     while True:
         ready, _, _ = select.select([sys.stdin], [], [], clock.seconds_to_next())
         if ready:

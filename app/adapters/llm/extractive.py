@@ -29,9 +29,7 @@ class ExtractiveAnswerer:
                 handoff=True,
             )
         if not terms(question) and self._is_greeting(folded):
-            return Answer(
-                f"Olá! Sou o assistente virtual da {self.business_name}. Como posso ajudar?"
-            )
+            return Answer(f"Olá! Sou o assistente virtual da {self.business_name}. Como posso ajudar?")
         best = [p for p in passages if p.score >= self.min_score]
         if not best:
             return Answer(

@@ -72,6 +72,4 @@ class KeywordKnowledgeBase:
             if score > 0:
                 scored.append((score, passage))
         scored.sort(key=lambda item: item[0], reverse=True)
-        return [
-            Passage(p.text, p.source, round(s, 4), p.title) for s, p in scored[: max(k, 0)]
-        ]
+        return [Passage(p.text, p.source, round(s, 4), p.title) for s, p in scored[: max(k, 0)]]

@@ -173,7 +173,8 @@ class UazapiWebhookParser:
         if not raw_chat:
             raise PayloadError("message has no chatid")
         owner = as_str(message.get("owner")) or as_str(data.get("owner"))
-        chat = data.get("chat") if isinstance(data.get("chat"), dict) else {}
+        chat_record = data.get("chat")
+        chat: dict[str, Any] = chat_record if isinstance(chat_record, dict) else {}
         from_me = as_bool(message.get("fromMe"))
         # For a customer's message the sender's phone JID names the chat too; for ours it does not.
         alternatives = [as_str(chat.get("wa_chatid"))]

@@ -74,7 +74,9 @@ class ProcessConversation:
             batch = self.buffer.claim(chat_id, now, self.rules.lease_ms, self.debounce.max_batch)
             if batch is None:
                 if now + self.rules.busy_poll_ms > deadline:
-                    return self._merge(totals, "busy", "another processor holds this chat", retry=self.rules.busy_poll_ms)
+                    return self._merge(
+                        totals, "busy", "another processor holds this chat", retry=self.rules.busy_poll_ms
+                    )
                 self.clock.sleep_ms(self.rules.busy_poll_ms)
                 continue
             outcome = self._handle(batch, decision.reason)
@@ -87,16 +89,27 @@ class ProcessConversation:
         if totals.batches:
             status, reason = totals.status, totals.reason
         return ProcessResult(
-            status, totals.chat_id, reason, totals.batches, totals.messages,
-            totals.parts_sent, retry, totals.handoff,
+            status,
+            totals.chat_id,
+            reason,
+            totals.batches,
+            totals.messages,
+            totals.parts_sent,
+            retry,
+            totals.handoff,
         )
 
     @staticmethod
     def _add(totals: ProcessResult, outcome: ProcessResult) -> ProcessResult:
         return ProcessResult(
-            outcome.status, totals.chat_id, outcome.reason,
-            totals.batches + outcome.batches, totals.messages + outcome.messages,
-            totals.parts_sent + outcome.parts_sent, 0, totals.handoff or outcome.handoff,
+            outcome.status,
+            totals.chat_id,
+            outcome.reason,
+            totals.batches + outcome.batches,
+            totals.messages + outcome.messages,
+            totals.parts_sent + outcome.parts_sent,
+            0,
+            totals.handoff or outcome.handoff,
         )
 
     def _handle(self, batch: Batch, why: str) -> ProcessResult:
@@ -106,13 +119,17 @@ class ProcessConversation:
             self.buffer.release(batch.chat_id, batch.token)
             raise
 
-    def _result(self, status: str, batch: Batch, reason: str, sent: int = 0, handoff: bool = False) -> ProcessResult:
+    def _result(
+        self, status: str, batch: Batch, reason: str, sent: int = 0, handoff: bool = False
+    ) -> ProcessResult:
         return ProcessResult(status, batch.chat_id, reason, 1, len(batch.messages), sent, 0, handoff)
 
     def _answer(self, batch: Batch, why: str) -> ProcessResult:
         chat, now = batch.chat_id, self.clock.now_ms()
         if batch.attempts > self.rules.max_attempts:
-            body = json.dumps({"chat_id": chat, "messages": [m.to_dict() for m in batch.messages]}, ensure_ascii=False)
+            body = json.dumps(
+                {"chat_id": chat, "messages": [m.to_dict() for m in batch.messages]}, ensure_ascii=False
+            )
             self.dead_letters.put("process", f"batch failed {batch.attempts - 1} times", body, now)
             self.outbox.clear(chat)
             self.buffer.ack(chat, batch.token)
@@ -128,7 +145,9 @@ class ProcessConversation:
         self.gateway.mark_read(chat, [m.wa_message_id for m in batch.messages if m.wa_message_id])
         sent, stopped = self._deliver(batch, reply)
         if stopped == "lost_lease":
-            return self._result("lost_lease", batch, "lease expired while sending; another run resumes", sent - reply.sent)
+            return self._result(
+                "lost_lease", batch, "lease expired while sending; another run resumes", sent - reply.sent
+            )
         conversation = self.conversations.load(chat).with_turns(
             [
                 Turn(Role.CUSTOMER, batch.combined_text() or "[mídia]", batch.messages[-1].received_ms),
@@ -159,9 +178,7 @@ class ProcessConversation:
         else:
             text = "\n\n".join(notes) or "Recebi sua mensagem! Como posso ajudar?"
         plan = self.policy.plan(text)
-        return PendingReply(
-            batch.key, tuple(plan.texts), tuple(p.typing_ms for p in plan.parts), 0, handoff
-        )
+        return PendingReply(batch.key, tuple(plan.texts), tuple(p.typing_ms for p in plan.parts), 0, handoff)
 
     def _deliver(self, batch: Batch, reply: PendingReply) -> tuple[int, str]:
         """Send the unsent parts; returns how many are out and why it stopped early, if it did."""

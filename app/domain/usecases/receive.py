@@ -61,9 +61,7 @@ class ReceiveMessage:
         if isinstance(event, IgnoredEvent):
             return ReceiveResult("ignored", f"{event.event_type}: {event.reason}")
         if not self.idempotency.claim(event.message_id, now, self.dedup_ttl_ms):
-            return ReceiveResult(
-                "duplicate", "message already received", event.chat_id, event.message_id
-            )
+            return ReceiveResult("duplicate", "message already received", event.chat_id, event.message_id)
         try:
             return self._take_in(event, now)
         except BaseException:
@@ -75,9 +73,7 @@ class ReceiveMessage:
         screening = screen(message, self.chat_state.get(chat), self.rules, now)
 
         def result(status: str, pending: int = 0) -> ReceiveResult:
-            return ReceiveResult(
-                status, screening.reason, chat, message.message_id, pending, pending == 1
-            )
+            return ReceiveResult(status, screening.reason, chat, message.message_id, pending, pending == 1)
 
         if screening.action is Action.IGNORE:
             return result("ignored")

@@ -9,6 +9,7 @@ never answers itself.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
@@ -26,7 +27,7 @@ class SchedulingClock(Protocol):
 
     def sleep_ms(self, ms: int) -> None: ...
 
-    def schedule(self, at_ms: int, callback: object) -> None: ...
+    def schedule(self, at_ms: int, callback: Callable[[], None]) -> None: ...
 
 
 @dataclass

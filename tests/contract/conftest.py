@@ -1,0 +1,77 @@
+"""One fixture per port, parametrised over every implementation of it.
+
+The same suite runs against the in-memory fakes and the real adapters: an adapter is done
+when it passes the contract its fake passes. Real adapters register themselves in
+``IMPLEMENTATIONS`` from ``tests/contract/real.py`` once their servers are available.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from app.adapters.memory.buffer import MemoryMessageBuffer
+from app.adapters.memory.dead_letters import FileDeadLetterStore, MemoryDeadLetterStore
+from app.adapters.memory.stores import (
+    MemoryChatStateStore,
+    MemoryConversationStore,
+    MemoryIdempotencyGuard,
+    MemoryReplyOutbox,
+)
+
+Factory = Callable[[pytest.FixtureRequest], Any]
+
+IMPLEMENTATIONS: dict[str, dict[str, Factory]] = {
+    "buffer": {"memory": lambda request: MemoryMessageBuffer()},
+    "conversations": {"memory": lambda request: MemoryConversationStore()},
+    "chat_state": {"memory": lambda request: MemoryChatStateStore()},
+    "idempotency": {"memory": lambda request: MemoryIdempotencyGuard()},
+    "outbox": {"memory": lambda request: MemoryReplyOutbox()},
+    "dead_letters": {
+        "memory": lambda request: MemoryDeadLetterStore(),
+        "file": lambda request: FileDeadLetterStore(request.getfixturevalue("tmp_path") / "dl"),
+    },
+}
+
+
+def _keyword_kb(request: pytest.FixtureRequest) -> Any:
+    from app.adapters.memory.knowledge import KeywordKnowledgeBase
+    from app.settings import EXAMPLE_KNOWLEDGE_DIR
+
+    return KeywordKnowledgeBase.from_folder(EXAMPLE_KNOWLEDGE_DIR)
+
+
+def _extractive(request: pytest.FixtureRequest) -> Any:
+    from app.adapters.llm.extractive import ExtractiveAnswerer
+
+    return ExtractiveAnswerer("Padaria Grão Dourado")
+
+
+IMPLEMENTATIONS["knowledge"] = {"keyword": _keyword_kb}
+IMPLEMENTATIONS["answerer"] = {"extractive": _extractive}
+
+if importlib.util.find_spec("tests.contract.real"):  # real adapters, with their servers
+    for _port, _factories in importlib.import_module("tests.contract.real").FACTORIES.items():
+        IMPLEMENTATIONS[_port].update(_factories)
+
+
+def _port_fixture(port: str) -> Callable[..., Iterator[Any]]:
+    @pytest.fixture(params=sorted(IMPLEMENTATIONS[port]))
+    def fixture(request: pytest.FixtureRequest) -> Iterator[Any]:
+        yield IMPLEMENTATIONS[port][request.param](request)
+
+    return fixture
+
+
+buffer = _port_fixture("buffer")
+conversations = _port_fixture("conversations")
+chat_state = _port_fixture("chat_state")
+idempotency = _port_fixture("idempotency")
+outbox = _port_fixture("outbox")
+dead_letters = _port_fixture("dead_letters")
+knowledge = _port_fixture("knowledge")
+answerer = _port_fixture("answerer")

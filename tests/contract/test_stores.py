@@ -1,0 +1,88 @@
+"""Contracts of the small stores: conversations, chat state, idempotency, outbox, dead letters."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from app.domain.conversation import Conversation, Role, Turn
+from app.ports.chat_state import ChatStateStore
+from app.ports.conversations import ConversationStore
+from app.ports.dead_letters import DeadLetterStore
+from app.ports.idempotency import IdempotencyGuard
+from app.ports.outbox import PendingReply, ReplyOutbox
+
+DAY = 86_400_000
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def test_conversation_round_trip(conversations: ConversationStore) -> None:
+    c = key()
+    assert conversations.load(c) == Conversation()
+    convo = Conversation((Turn(Role.CUSTOMER, "Oi, ação", 1), Turn(Role.ASSISTANT, "Olá!", 2)))
+    conversations.save(c, convo, DAY)
+    assert conversations.load(c) == convo
+    assert conversations.load(key()) == Conversation()
+
+
+def test_chat_state_pause_and_opt_out(chat_state: ChatStateStore) -> None:
+    c, other = key(), key()
+    assert not chat_state.get(c).opted_out and chat_state.get(c).paused_until_ms == 0
+    chat_state.pause(c, 123_456)
+    chat_state.set_opted_out(c, True)
+    state = chat_state.get(c)
+    assert state.paused_until_ms == 123_456 and state.opted_out
+    chat_state.set_opted_out(c, False)
+    assert not chat_state.get(c).opted_out and chat_state.get(c).paused_until_ms == 123_456
+    assert chat_state.get(other).paused_until_ms == 0
+
+
+def test_idempotency_claims_once(idempotency: IdempotencyGuard) -> None:
+    k, now = key(), int(time.time() * 1000)
+    assert idempotency.claim(k, now, DAY)
+    assert not idempotency.claim(k, now + 1, DAY)
+    assert idempotency.claim(key(), now, DAY)
+
+
+def test_idempotency_release_lets_a_retry_through(idempotency: IdempotencyGuard) -> None:
+    k, now = key(), int(time.time() * 1000)
+    assert idempotency.claim(k, now, DAY)
+    idempotency.release(k)
+    assert idempotency.claim(k, now + 1, DAY)
+
+
+def test_idempotency_forgets_after_the_ttl(idempotency: IdempotencyGuard) -> None:
+    k, now = key(), int(time.time() * 1000)
+    assert idempotency.claim(k, now, 50)
+    time.sleep(0.12)
+    assert idempotency.claim(k, now + 120, 50)
+
+
+def test_outbox_tracks_sent_parts_of_one_batch(outbox: ReplyOutbox) -> None:
+    c = key()
+    assert outbox.get(c) is None
+    reply = PendingReply("b1", ("um", "dois", "três"), (800, 900, 1000), 0, True)
+    outbox.put(c, reply)
+    assert outbox.get(c) == reply
+    outbox.mark_sent(c, "b1", 2)
+    outbox.mark_sent(c, "other-batch", 3)
+    outbox.mark_sent(c, "b1", 1)  # never goes back
+    got = outbox.get(c)
+    assert got is not None and got.sent == 2 and got.parts == ("um", "dois", "três") and got.handoff
+    outbox.clear(c)
+    assert outbox.get(c) is None
+
+
+def test_dead_letters_keep_the_body_exactly(dead_letters: DeadLetterStore) -> None:
+    body = '{"broken": "açaí 🍞",\n  '
+    first = dead_letters.put("receive", "not JSON", body, 1_000)
+    second = dead_letters.put("process", "failed 3 times", "{}", 2_000)
+    assert first and second and first != second
+    letters = dead_letters.list()
+    assert [d.id for d in letters[:2]] == [second, first]
+    kept = next(d for d in letters if d.id == first)
+    assert (kept.source, kept.reason, kept.body, kept.at_ms) == ("receive", "not JSON", body, 1_000)
+    assert len(dead_letters.list(limit=1)) == 1
