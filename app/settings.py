@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -71,3 +71,12 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(4, ge=1)
 
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_part(self) -> Settings:
+        """A lease shorter than one part's typing delay would expire while sending it."""
+        if self.lease_ms <= self.typing_max_ms + 1_000:
+            raise ValueError(
+                f"lease_ms ({self.lease_ms}) must exceed typing_max_ms + 1000 ({self.typing_max_ms + 1_000})"
+            )
+        return self

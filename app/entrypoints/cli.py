@@ -57,7 +57,19 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return _command(args.command)(args)
+    command = _command(args.command)
+    from pydantic import ValidationError
+
+    try:
+        return command(args)
+    except ValidationError as error:  # bad CONVERSA_* settings: say which, in one line
+        from app.entrypoints.report import fail
+
+        problems = "; ".join(
+            f"CONVERSA_{'_'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: {e['msg']}"
+            for e in error.errors()
+        )
+        return fail(args.command, f"invalid settings: {problems}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+"""The commands as Kestra runs them: fresh processes, JSON on the last line, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+SCENARIOS = ROOT / "app" / "examples" / "scenarios"
+FIXTURES = ROOT / "tests" / "fixtures" / "uazapi"
+
+
+def conversa(
+    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONVERSA_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "app.entrypoints.cli", *args],
+        input=stdin,
+        capture_output=True,
+        env=full_env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+def last_json(run: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
+    lines = run.stdout.decode().strip().splitlines()
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def kestra_outputs(run: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
+    for line in run.stdout.decode().splitlines():
+        if line.startswith("::{") and line.endswith("}::") and '"outputs"' in line:
+            outputs: dict[str, Any] = json.loads(line[2:-2])["outputs"]
+            return outputs
+    raise AssertionError("no Kestra outputs line")
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_scenario_meets_its_expectations(scenario: Path) -> None:
+    run = conversa("simulate", "--script", str(scenario))
+    assert run.returncode == 0, run.stderr.decode()
+    result = last_json(run)
+    assert result["status"] == "ok" and result["failures"] == []
+
+
+def test_burst_scenario_prints_one_grouped_answer_for_three_messages() -> None:
+    run = conversa("simulate", "--script", str(SCENARIOS / "burst.yaml"))
+    result = last_json(run)
+    assert result["answers"] == 1 and result["receive"]["buffered"] == 3
+    transcript = run.stdout.decode()
+    assert transcript.count("✓✓ 3 mensagem(ns) lida(s)") == 1
+    first_bot_line = next(i for i, line in enumerate(transcript.splitlines()) if "🤖 Bot:" in line)
+    customer_lines = [i for i, line in enumerate(transcript.splitlines()) if "👤 Cliente:" in line]
+    assert len(customer_lines) == 3 and max(customer_lines) < first_bot_line
+
+
+def test_a_scenario_whose_expectation_fails_exits_non_zero(tmp_path: Path) -> None:
+    scenario = tmp_path / "wrong.yaml"
+    scenario.write_text("steps:\n  - {at: 0, say: 'Qual o horário?'}\nexpect:\n  answers: 2\n")
+    run = conversa("simulate", "--script", str(scenario))
+    assert run.returncode == 1
+    assert "expected 2 answer(s), got 1" in run.stderr.decode()
+
+
+def test_a_broken_scenario_file_gets_a_one_line_error(tmp_path: Path) -> None:
+    scenario = tmp_path / "broken.yaml"
+    scenario.write_text("steps:\n  - {at: soon, say: 'x'}\n")
+    run = conversa("simulate", "--script", str(scenario))
+    assert run.returncode == 1
+    err = run.stderr.decode().strip().splitlines()
+    assert err == ["conversa simulate: step 1: 'at' must be a number of seconds"]
+
+
+def test_receive_a_text_message_from_a_file() -> None:
+    body = FIXTURES / "titobahe__user-chat__from-others__text.sent.json"
+    run = conversa("receive", "--body-file", str(body))
+    assert run.returncode == 0, run.stderr.decode()
+    result = last_json(run)
+    assert result["status"] == "buffered" and result["should_process"] is True
+    assert kestra_outputs(run) == result
+    assert "11565944224" not in run.stderr.decode()  # phone numbers are masked in logs
+
+
+def test_receive_reads_standard_input_and_ignores_status_events() -> None:
+    body = (FIXTURES / "synthetic__messages_update.read.json").read_bytes()
+    run = conversa("receive", stdin=body)
+    assert run.returncode == 0
+    assert last_json(run)["status"] == "ignored"
+
+
+def test_malformed_body_exits_non_zero_with_one_line_and_is_dead_lettered(tmp_path: Path) -> None:
+    raw = b'{"EventType": "messages", "message": {"chatid": '
+    run = conversa("receive", stdin=raw, env={"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)})
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.decode().splitlines() if line.startswith("conversa receive:")]
+    assert len(errors) == 1 and "not JSON" in errors[0]
+    result = last_json(run)
+    assert result["status"] == "rejected"
+    letter = json.loads((tmp_path / f"{result['dead_letter_id']}.json").read_text())
+    assert letter["body"] == raw.decode() and letter["source"] == "receive"
+    listed = last_json(conversa("dead-letters", env={"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}))
+    assert listed["count"] == 1 and listed["dead_letters"][0]["reason"] == result["reason"]
+
+
+def test_receive_of_a_missing_body_file_fails_clearly() -> None:
+    run = conversa("receive", "--body-file", "/nonexistent/body.json")
+    assert run.returncode == 1
+    assert run.stderr.decode().strip() == (
+        "conversa receive: cannot read the body: No such file or directory: /nonexistent/body.json"
+    )
+
+
+def test_process_with_nothing_waiting_is_idle_and_sweep_finds_nothing() -> None:
+    run = conversa("process", "--chat", "5541999990000@s.whatsapp.net", "--wait-ms", "0")
+    assert run.returncode == 0 and last_json(run)["status"] == "idle"
+    sweep = conversa("sweep")
+    assert sweep.returncode == 0 and last_json(sweep) == {"requeued": [], "overdue": [], "count": 0}
+
+
+def test_invalid_settings_fail_with_one_line() -> None:
+    run = conversa("sweep", env={"CONVERSA_QUIET_MS": "soon"})
+    assert run.returncode == 1
+    assert run.stderr.decode().strip().splitlines() == [
+        "conversa sweep: invalid settings: CONVERSA_QUIET_MS: "
+        "Input should be a valid integer, unable to parse string as an integer"
+    ]

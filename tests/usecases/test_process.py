@@ -1,0 +1,200 @@
+"""The process use case: debounce, one answer per batch, resume, takeover, dead letters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+
+from app.adapters.memory.gateway import RecordingGateway
+from tests.usecases.conftest import CHAT, World, make_world
+
+
+class FailingGateway(RecordingGateway):
+    """Fails the n-th text send once, like a 500 from Uazapi at part 2 of 3."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__()
+        self.fail_at, self.sends = fail_at, 0
+
+    def send_text(self, chat_id: str, text: str) -> str:
+        self.sends += 1
+        if self.sends == self.fail_at:
+            raise ConnectionError("uazapi said 500")
+        return super().send_text(chat_id, text)
+
+
+def long_answer_world(**settings: Any) -> World:
+    """Answers the payment question in several parts (small part size)."""
+    return make_world(reply_max_chars=80, **settings)
+
+
+def test_waits_for_quiet_then_answers_the_burst_once(world: World) -> None:
+    for text in ("Oi", "vocês fazem entrega?", "qual a taxa?"):
+        world.say(text)
+        world.clock.sleep_ms(1_000)
+    early = world.process(wait_ms=0)
+    assert early.status == "waiting" and 0 < early.retry_in_ms <= 5_000
+    assert world.gateway.texts() == []
+    result = world.process(wait_ms=10_000)
+    assert result.status == "answered" and result.batches == 1 and result.messages == 3
+    assert any("R$ 7,00" in t for t in world.gateway.texts())
+    assert world.process().status == "idle"
+
+
+def test_typing_comes_before_every_part_and_reads_first(world: World) -> None:
+    world.say("Quais as formas de pagamento?")
+    world.process(wait_ms=10_000)
+    kinds = [e.kind for e in world.gateway.events]
+    assert kinds[0] == "read"
+    assert kinds[1:] == ["typing", "text"] * (len(kinds[1:]) // 2)
+
+
+def test_a_customer_who_never_stops_still_gets_an_answer() -> None:
+    world = make_world(quiet_ms=5_000, max_wait_ms=12_000)
+    for i in range(20):
+        world.say(f"mensagem {i} sobre entrega")
+        world.clock.sleep_ms(2_000)
+        result = world.process(wait_ms=0)
+        if result.status == "answered":
+            break
+    assert result.status == "answered" and i < 8
+
+
+def test_failure_at_part_two_resumes_at_part_two() -> None:
+    world = long_answer_world()
+    gateway = FailingGateway(fail_at=2)
+    world.container.gateway.override(providers.Object(gateway))
+    world.say("Quais as formas de pagamento?")
+    world.clock.sleep_ms(6_000)
+    with pytest.raises(ConnectionError):
+        world.process()
+    sent_before = list(gateway.texts())
+    assert len(sent_before) == 1
+    result = world.process()
+    assert result.status == "answered"
+    texts = gateway.texts()
+    assert len(texts) == len(set(texts)) >= 3  # no part twice
+    fresh = long_answer_world()
+    fresh.say("Quais as formas de pagamento?")
+    fresh.clock.sleep_ms(6_000)
+    fresh.process()
+    assert texts == fresh.gateway.texts()  # same parts, same order, each once
+
+
+def test_a_batch_failing_too_often_becomes_a_dead_letter() -> None:
+    world = make_world(max_attempts=2)
+
+    class AlwaysFailing(RecordingGateway):
+        def send_text(self, chat_id: str, text: str) -> str:
+            raise ConnectionError("down")
+
+    world.container.gateway.override(providers.Object(AlwaysFailing()))
+    world.say("Qual o horário?")
+    world.clock.sleep_ms(6_000)
+    for _ in range(2):
+        with pytest.raises(ConnectionError):
+            world.process()
+    result = world.process()
+    assert result.status == "dead_lettered"
+    letter = world.container.dead_letters().list()[0]
+    assert letter.source == "process" and "Qual o horário?" in letter.body
+    assert world.container.buffer().activity(CHAT) is None
+
+
+def test_owner_taking_over_mid_answer_stops_the_remaining_parts() -> None:
+    world = long_answer_world()
+    owner_state = world.container.chat_state()
+
+    class TakeoverAfterFirst(RecordingGateway):
+        def send_text(self, chat_id: str, text: str) -> str:
+            owner_state.pause(chat_id, world.clock.now_ms() + 60_000)
+            return super().send_text(chat_id, text)
+
+    gateway = TakeoverAfterFirst()
+    world.container.gateway.override(providers.Object(gateway))
+    world.say("Quais as formas de pagamento?")
+    world.clock.sleep_ms(6_000)
+    result = world.process()
+    assert result.status == "suppressed" and result.parts_sent == 1
+    assert len(gateway.texts()) == 1
+    assert world.container.buffer().activity(CHAT) is None
+
+
+def test_a_processor_that_lost_its_lease_stops_sending() -> None:
+    world = long_answer_world(lease_ms=10_000)
+    buffer = world.container.buffer()
+
+    class SlowGateway(RecordingGateway):
+        def send_text(self, chat_id: str, text: str) -> str:
+            world.clock.sleep_ms(15_000)  # longer than the lease
+            buffer.requeue_expired(world.clock.now_ms())  # the sweep runs meanwhile
+            return super().send_text(chat_id, text)
+
+    gateway = SlowGateway()
+    world.container.gateway.override(providers.Object(gateway))
+    world.say("Quais as formas de pagamento?")
+    world.clock.sleep_ms(6_000)
+    result = world.process()
+    assert result.status == "lost_lease" and len(gateway.texts()) == 1
+    world.container.gateway.override(providers.Object(RecordingGateway()))
+    resumed = world.process()
+    assert resumed.status == "answered"
+    assert gateway.texts()[0] not in world.container.gateway().texts()
+
+
+def test_a_second_processor_waits_for_the_first(world: World) -> None:
+    world.say("Qual o horário?")
+    world.clock.sleep_ms(6_000)
+    batch = world.container.buffer().claim(CHAT, world.clock.now_ms(), 60_000, 10)
+    assert batch is not None
+    assert world.process(wait_ms=0).status == "idle"  # nothing else waits
+    world.say("e aos domingos?")
+    world.clock.sleep_ms(6_000)
+    assert world.process(wait_ms=0).status == "busy"
+    assert world.gateway.texts() == []
+    world.container.buffer().ack(CHAT, batch.token)
+    assert world.process(wait_ms=0).status == "answered"
+
+
+def test_asking_for_a_human_pauses_the_bot(world: World) -> None:
+    world.say("quero falar com um atendente")
+    world.clock.sleep_ms(6_000)
+    result = world.process()
+    assert result.status == "answered" and result.handoff
+    assert world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())
+    assert world.say("alô?").status == "ignored"
+
+
+def test_history_is_remembered_and_bounded() -> None:
+    world = make_world(max_turns=4)
+    for question in ("Qual o horário?", "Aceitam Pix?", "Tem Wi-Fi?"):
+        world.say(question)
+        world.clock.sleep_ms(6_000)
+        world.process()
+    turns = world.container.conversations().load(CHAT).turns
+    assert len(turns) == 4
+    assert turns[-2].text == "Tem Wi-Fi?" and "Wi-Fi" in turns[-1].text
+
+
+def test_voice_note_alone_gets_the_polite_request_to_type(world: World) -> None:
+    from tests.usecases.conftest import fixture_body
+
+    body = fixture_body("titobahe__user-chat__from-others__audio.sent.json")
+    chat = world.container.receive()(body).chat_id
+    world.clock.sleep_ms(6_000)
+    world.container.process()(chat, 0)
+    assert any("escrever" in t for t in world.gateway.texts(chat))
+
+
+def test_sweep_requeues_dead_leases_and_lists_overdue_chats(world: World) -> None:
+    world.say("Qual o horário?")
+    world.clock.sleep_ms(6_000)
+    batch = world.container.buffer().claim(CHAT, world.clock.now_ms(), 1_000, 10)
+    assert batch is not None
+    world.clock.sleep_ms(2_000)
+    result = world.container.sweep()()
+    assert result.requeued == [CHAT] and result.overdue == [CHAT]
+    assert world.process().status == "answered"
+    assert world.container.sweep()().overdue == []
