@@ -8,34 +8,43 @@ Tests and the simulator override providers (``container.gateway.override(...)``)
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from app.adapters.llm.extractive import ExtractiveAnswerer
-from app.adapters.media_offline import CaptionOnlyMediaReader
-from app.adapters.memory.buffer import MemoryMessageBuffer
-from app.adapters.memory.clock import SystemClock
-from app.adapters.memory.dead_letters import FileDeadLetterStore, MemoryDeadLetterStore
-from app.adapters.memory.gateway import RecordingGateway
-from app.adapters.memory.stores import (
-    MemoryChatStateStore,
-    MemoryConversationStore,
-    MemoryIdempotencyGuard,
-    MemoryReplyOutbox,
-)
-from app.adapters.uazapi.parser import UazapiWebhookParser
-from app.domain.chat_rules import ChatRules
-from app.domain.conversation import MemoryRules
-from app.domain.debounce import DebounceRules
-from app.domain.reply_policy import ReplyPolicy
-from app.domain.usecases.process import ProcessConversation, ProcessRules
-from app.domain.usecases.receive import ReceiveMessage
-from app.domain.usecases.sweep import SweepConversations
 from app.settings import Settings, csv
 
+if TYPE_CHECKING:
+    from app.domain.chat_rules import ChatRules
+    from app.domain.conversation import MemoryRules
+    from app.domain.debounce import DebounceRules
+    from app.domain.reply_policy import ReplyPolicy
+    from app.domain.usecases.process import ProcessRules
 
+
+def lazy(path: str) -> Callable[..., Any]:
+    """A factory for ``module.Name`` that imports the module only when first called.
+
+    Every provider goes through this, so a command imports only the adapters it uses.
+    """
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        module, _, name = path.rpartition(".")
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    build.__qualname__ = build.__name__ = path
+    return build
+
+
+MEMORY = "app.adapters.memory"
+
+
+# The rule builders import their domain module when called, like the adapters.
 def chat_rules(s: Settings) -> ChatRules:
+    from app.domain.chat_rules import ChatRules
+
     return ChatRules(
         takeover_ms=s.takeover_minutes * 60_000,
         groups_enabled=s.groups_enabled,
@@ -46,20 +55,28 @@ def chat_rules(s: Settings) -> ChatRules:
 
 
 def debounce_rules(s: Settings) -> DebounceRules:
+    from app.domain.debounce import DebounceRules
+
     return DebounceRules(s.quiet_ms, s.max_wait_ms, s.max_batch)
 
 
 def reply_policy(s: Settings) -> ReplyPolicy:
+    from app.domain.reply_policy import ReplyPolicy
+
     return ReplyPolicy(
         s.reply_max_chars, s.reply_max_parts, s.typing_ms_per_char, s.typing_min_ms, s.typing_max_ms
     )
 
 
 def memory_rules(s: Settings) -> MemoryRules:
+    from app.domain.conversation import MemoryRules
+
     return MemoryRules(max_turns=s.max_turns, session_ms=int(s.session_hours * 3_600_000))
 
 
 def process_rules(s: Settings) -> ProcessRules:
+    from app.domain.usecases.process import ProcessRules
+
     return ProcessRules(lease_ms=s.lease_ms, max_attempts=s.max_attempts, retrieval_k=s.retrieval_k)
 
 
@@ -72,35 +89,50 @@ def keyword_knowledge(s: Settings) -> Any:
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
-    clock = providers.Singleton(SystemClock)
-    parser = providers.Singleton(UazapiWebhookParser)
+    clock = providers.Singleton(lazy(f"{MEMORY}.clock.SystemClock"))
+    parser = providers.Singleton(lazy("app.adapters.uazapi.parser.UazapiWebhookParser"))
 
-    buffer = providers.Selector(settings.provided.state, memory=providers.Singleton(MemoryMessageBuffer))
+    buffer = providers.Selector(
+        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.buffer.MemoryMessageBuffer"))
+    )
     conversations = providers.Selector(
-        settings.provided.state, memory=providers.Singleton(MemoryConversationStore)
+        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryConversationStore"))
     )
-    chat_state = providers.Selector(settings.provided.state, memory=providers.Singleton(MemoryChatStateStore))
+    chat_state = providers.Selector(
+        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryChatStateStore"))
+    )
     idempotency = providers.Selector(
-        settings.provided.state, memory=providers.Singleton(MemoryIdempotencyGuard)
+        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryIdempotencyGuard"))
     )
-    outbox = providers.Selector(settings.provided.state, memory=providers.Singleton(MemoryReplyOutbox))
+    outbox = providers.Selector(
+        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryReplyOutbox"))
+    )
     dead_letters = providers.Selector(
         settings.provided.dead_letters,
-        file=providers.Singleton(FileDeadLetterStore, settings.provided.dead_letter_dir),
-        memory=providers.Singleton(MemoryDeadLetterStore),
+        file=providers.Singleton(
+            lazy(f"{MEMORY}.dead_letters.FileDeadLetterStore"), settings.provided.dead_letter_dir
+        ),
+        memory=providers.Singleton(lazy(f"{MEMORY}.dead_letters.MemoryDeadLetterStore")),
     )
-    gateway = providers.Selector(settings.provided.gateway, memory=providers.Singleton(RecordingGateway))
-    media = providers.Selector(settings.provided.media, captions=providers.Singleton(CaptionOnlyMediaReader))
+    gateway = providers.Selector(
+        settings.provided.gateway, memory=providers.Singleton(lazy(f"{MEMORY}.gateway.RecordingGateway"))
+    )
+    media = providers.Selector(
+        settings.provided.media,
+        captions=providers.Singleton(lazy("app.adapters.media_offline.CaptionOnlyMediaReader")),
+    )
     knowledge = providers.Selector(
         settings.provided.knowledge, keyword=providers.Singleton(keyword_knowledge, settings)
     )
     answerer = providers.Selector(
         settings.provided.answerer,
-        extractive=providers.Singleton(ExtractiveAnswerer, settings.provided.business_name),
+        extractive=providers.Singleton(
+            lazy("app.adapters.llm.extractive.ExtractiveAnswerer"), settings.provided.business_name
+        ),
     )
 
     receive = providers.Factory(
-        ReceiveMessage,
+        lazy("app.domain.usecases.receive.ReceiveMessage"),
         parser=parser,
         buffer=buffer,
         chat_state=chat_state,
@@ -113,7 +145,7 @@ class Container(containers.DeclarativeContainer):
         dedup_ttl_ms=providers.Callable(lambda s: int(s.dedup_ttl_hours * 3_600_000), settings),
     )
     process = providers.Factory(
-        ProcessConversation,
+        lazy("app.domain.usecases.process.ProcessConversation"),
         buffer=buffer,
         conversations=conversations,
         chat_state=chat_state,
@@ -130,7 +162,7 @@ class Container(containers.DeclarativeContainer):
         rules=providers.Callable(process_rules, settings),
     )
     sweep = providers.Factory(
-        SweepConversations,
+        lazy("app.domain.usecases.sweep.SweepConversations"),
         buffer=buffer,
         clock=clock,
         debounce=providers.Callable(debounce_rules, settings),

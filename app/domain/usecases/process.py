@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.domain.chat_rules import ChatRules
 from app.domain.conversation import MemoryRules, Role, Turn
@@ -20,15 +21,18 @@ from app.domain.debounce import DebounceRules, Flush, Idle, Wait, decide
 from app.domain.messages import Batch
 from app.domain.reply_policy import ReplyPolicy
 from app.domain.usecases.results import ProcessResult
-from app.ports.answerer import Answerer
-from app.ports.buffer import MessageBuffer
-from app.ports.chat_state import ChatStateStore
-from app.ports.clock import Clock
-from app.ports.conversations import ConversationStore
-from app.ports.dead_letters import DeadLetterStore
-from app.ports.knowledge import KnowledgeBase
-from app.ports.messaging import MessagingGateway
-from app.ports.outbox import PendingReply, ReplyOutbox
+from app.ports.outbox import PendingReply
+
+if TYPE_CHECKING:
+    from app.ports.answerer import Answerer
+    from app.ports.buffer import MessageBuffer
+    from app.ports.chat_state import ChatStateStore
+    from app.ports.clock import Clock
+    from app.ports.conversations import ConversationStore
+    from app.ports.dead_letters import DeadLetterStore
+    from app.ports.knowledge import KnowledgeBase
+    from app.ports.messaging import MessagingGateway
+    from app.ports.outbox import ReplyOutbox
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.domain.chat_rules import Action, ChatRules, screen
 from app.domain.errors import PayloadError
 from app.domain.messages import BufferedMessage, InboundMessage
 from app.domain.usecases.results import ReceiveResult
-from app.ports.buffer import MessageBuffer
-from app.ports.chat_state import ChatStateStore
-from app.ports.clock import Clock
-from app.ports.dead_letters import DeadLetterStore
-from app.ports.idempotency import IdempotencyGuard
-from app.ports.media import MediaReader
-from app.ports.messaging import MessagingGateway
-from app.ports.webhook import IgnoredEvent, WebhookParser
+from app.ports.webhook import IgnoredEvent
+
+if TYPE_CHECKING:
+    from app.ports.buffer import MessageBuffer
+    from app.ports.chat_state import ChatStateStore
+    from app.ports.clock import Clock
+    from app.ports.dead_letters import DeadLetterStore
+    from app.ports.idempotency import IdempotencyGuard
+    from app.ports.media import MediaReader
+    from app.ports.messaging import MessagingGateway
+    from app.ports.webhook import WebhookParser
 
 OPT_OUT_REPLY = (
     "Tudo bem! Não vou mais enviar respostas automáticas nesta conversa. "

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.domain.debounce import DebounceRules, Flush, decide
 from app.domain.usecases.results import SweepResult
-from app.ports.buffer import MessageBuffer
-from app.ports.clock import Clock
+
+if TYPE_CHECKING:
+    from app.ports.buffer import MessageBuffer
+    from app.ports.clock import Clock
 
 
 @dataclass
