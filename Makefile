@@ -1,0 +1,31 @@
+# Conversa — the two set-up commands of a fresh machine are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint typecheck unit bench venv clean
+
+$(BIN)/conversa: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/conversa
+
+## demo: install and play the burst scenario on the offline simulator
+demo: venv
+	$(BIN)/conversa simulate --script app/examples/scenarios/burst.yaml
+
+## test: install what the tests need, then lint, type-check and run the whole suite
+test: venv
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
+
+bench: venv
+	$(BIN)/python bench/cold_start.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
