@@ -86,7 +86,7 @@ def screen(message: InboundMessage, state: ChatState, rules: ChatRules, now_ms: 
         return Screening(Action.TAKEOVER, "typed by the owner on the phone: human takeover", until)
     if message.is_group and not rules.groups_enabled:
         return Screening(Action.IGNORE, "group chats are not answered")
-    if message.chat_id in rules.ignored_chats:
+    if message.jid in rules.ignored_chats or message.chat_id in rules.ignored_chats:
         return Screening(Action.IGNORE, "chat is on the ignore list")
     if message.kind in NOT_ANSWERED_KINDS:
         return Screening(Action.IGNORE, NOT_ANSWERED_KINDS[message.kind])

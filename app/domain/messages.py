@@ -40,8 +40,9 @@ class MediaRef:
 class InboundMessage:
     """One new WhatsApp message, as the provider delivered it, in domain terms.
 
-    ``chat_id`` is already normalised (see :func:`normalise_chat_id`): it is both the key of
-    the chat's buffer and memory, and the address the reply goes to.
+    ``chat_id`` is the chat's key, ``instance/jid`` (see :func:`chat_key`): one deployment
+    may serve several WhatsApp numbers, and the JID is already normalised (see
+    :func:`normalise_chat_id`). It keys the chat's buffer and memory and addresses the reply.
     """
 
     instance: str
@@ -63,6 +64,10 @@ class InboundMessage:
     @property
     def is_edit(self) -> bool:
         return bool(self.edited_id)
+
+    @property
+    def jid(self) -> str:
+        return split_chat_key(self.chat_id)[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +171,23 @@ def normalise_chat_id(chat_id: str, *alternatives: str) -> str:
     return candidates[0] if candidates else ""
 
 
+def chat_key(instance: str, jid: str) -> str:
+    """The key of a chat across instances: ``instance/jid``."""
+    return f"{instance}/{jid}"
+
+
+def split_chat_key(key: str) -> tuple[str, str]:
+    """``instance/jid`` → (instance, jid); a bare JID belongs to the default instance ("")."""
+    instance, _, jid = key.rpartition("/")
+    return instance, jid
+
+
 def mask_phone(value: str) -> str:
     """Hide the middle of a phone number or JID for logs: ``5511987654321@s…`` → ``5511*****4321@s…``."""
+    prefix, slash, value = value.rpartition("/")
     user, sep, domain = value.partition("@")
     if len(user) <= 8:
-        return "*" * max(len(user) - 2, 0) + user[-2:] + sep + domain
-    return user[:4] + "*" * (len(user) - 8) + user[-4:] + sep + domain
+        masked = "*" * max(len(user) - 2, 0) + user[-2:]
+    else:
+        masked = user[:4] + "*" * (len(user) - 8) + user[-4:]
+    return prefix + slash + masked + sep + domain

@@ -19,7 +19,11 @@ def _parser() -> argparse.ArgumentParser:
     receive.add_argument("--body-file", help="file holding the raw body (default: standard input)")
 
     process = sub.add_parser("process", help="answer what waits for one chat")
-    process.add_argument("--chat", required=True, help="chat id, e.g. 5511999999999@s.whatsapp.net")
+    process.add_argument(
+        "--chat",
+        required=True,
+        help="chat key from receive: instance/jid, e.g. main/5511999999999@s.whatsapp.net",
+    )
     process.add_argument("--wait-ms", type=int, default=None, help="longest wait for quiet in this run")
 
     sub.add_parser("sweep", help="requeue expired leases and list chats left unanswered")

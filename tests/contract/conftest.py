@@ -8,8 +8,8 @@ when it passes the contract its fake passes. Real adapters register themselves i
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,9 +54,11 @@ def _extractive(request: pytest.FixtureRequest) -> Any:
 IMPLEMENTATIONS["knowledge"] = {"keyword": _keyword_kb}
 IMPLEMENTATIONS["answerer"] = {"extractive": _extractive}
 
-if importlib.util.find_spec("tests.contract.real"):  # real adapters, with their servers
-    for _port, _factories in importlib.import_module("tests.contract.real").FACTORIES.items():
-        IMPLEMENTATIONS[_port].update(_factories)
+# Real adapters register in tests/contract/real_<technology>.py: FACTORIES = {port: {name: factory}}.
+for _module in sorted(Path(__file__).parent.glob("real_*.py")):
+    _factories = importlib.import_module(f"tests.contract.{_module.stem}").FACTORIES
+    for _port, _by_name in _factories.items():
+        IMPLEMENTATIONS.setdefault(_port, {}).update(_by_name)
 
 
 def _port_fixture(port: str) -> Callable[..., Iterator[Any]]:

@@ -17,7 +17,8 @@ from app.entrypoints.simulator.webhooks import WebhookFactory
 from app.settings import Settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "uazapi"
-CHAT = "5541988887777@s.whatsapp.net"
+JID = "5541988887777@s.whatsapp.net"
+CHAT = f"simulador/{JID}"
 
 
 def fixture_body(name: str, **message_overrides: Any) -> bytes:
@@ -48,7 +49,7 @@ def make_world(**settings: Any) -> World:
     gateway = RecordingGateway()
     container.clock.override(providers.Object(clock))
     container.gateway.override(providers.Object(gateway))
-    return World(container, clock, gateway, WebhookFactory(CHAT))
+    return World(container, clock, gateway, WebhookFactory(JID))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from app.domain.errors import PayloadError
-from app.domain.messages import InboundMessage, MediaRef, MessageKind, normalise_chat_id
+from app.domain.messages import InboundMessage, MediaRef, MessageKind, chat_key, normalise_chat_id
 from app.ports.webhook import IgnoredEvent
 
 KIND_BY_MESSAGE_TYPE = {
@@ -184,7 +184,7 @@ class UazapiWebhookParser:
         instance = as_str(data.get("instanceName")) or owner or "default"
         return InboundMessage(
             instance=instance,
-            chat_id=normalise_chat_id(raw_chat, *alternatives),
+            chat_id=chat_key(instance, normalise_chat_id(raw_chat, *alternatives)),
             message_id=f"{instance}:{wa_id}",
             wa_message_id=wa_id,
             sender=as_str(message.get("sender_pn")) or as_str(message.get("sender")),
