@@ -51,6 +51,20 @@ def _extractive(request: pytest.FixtureRequest) -> Any:
     return ExtractiveAnswerer("Padaria Grão Dourado")
 
 
+def _recording_gateway(request: pytest.FixtureRequest) -> Any:
+    from app.adapters.memory.gateway import RecordingGateway
+
+    return RecordingGateway()
+
+
+def _memory_blobs(request: pytest.FixtureRequest) -> Any:
+    from app.adapters.memory.blobs import MemoryBlobStore
+
+    return MemoryBlobStore()
+
+
+IMPLEMENTATIONS["gateway"] = {"memory": _recording_gateway}
+IMPLEMENTATIONS["blob_store"] = {"memory": _memory_blobs}
 IMPLEMENTATIONS["knowledge"] = {"keyword": _keyword_kb}
 IMPLEMENTATIONS["answerer"] = {"extractive": _extractive}
 
@@ -77,3 +91,5 @@ outbox = _port_fixture("outbox")
 dead_letters = _port_fixture("dead_letters")
 knowledge = _port_fixture("knowledge")
 answerer = _port_fixture("answerer")
+gateway = _port_fixture("gateway")
+blob_store = _port_fixture("blob_store")
