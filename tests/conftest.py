@@ -4,8 +4,5 @@ on 127.0.0.1; they are loaded here as pytest plugins."""
 
 from pathlib import Path
 
-pytest_plugins = [
-    f"tests.servers.{p.stem}"
-    for p in sorted((Path(__file__).parent / "servers").glob("*.py"))
-    if p.stem != "__init__"
-]
+SERVERS = Path(__file__).parent / "servers"
+pytest_plugins = [f"tests.servers.{p.stem}" for p in sorted(SERVERS.glob("*.py")) if p.stem != "__init__"]
