@@ -39,6 +39,19 @@ def lazy(path: str) -> Callable[..., Any]:
 
 
 MEMORY = "app.adapters.memory"
+REDIS = "app.adapters.redis"
+
+
+def redis_client(s: Settings) -> Any:
+    from app.adapters.redis.connection import connect
+
+    return connect(s.redis_url)
+
+
+def redis_keys(s: Settings) -> Any:
+    from app.adapters.redis.keys import Keys
+
+    return Keys(s.redis_namespace)
 
 
 # The rule builders import their domain module when called, like the adapters.
@@ -90,22 +103,34 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
     clock = providers.Singleton(lazy(f"{MEMORY}.clock.SystemClock"))
+    redis = providers.Singleton(redis_client, settings)
+    keys = providers.Singleton(redis_keys, settings)
     parser = providers.Singleton(lazy("app.adapters.uazapi.parser.UazapiWebhookParser"))
 
     buffer = providers.Selector(
-        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.buffer.MemoryMessageBuffer"))
+        settings.provided.state,
+        memory=providers.Singleton(lazy(f"{MEMORY}.buffer.MemoryMessageBuffer")),
+        redis=providers.Singleton(lazy(f"{REDIS}.buffer.RedisMessageBuffer"), redis, keys),
     )
     conversations = providers.Selector(
-        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryConversationStore"))
+        settings.provided.state,
+        memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryConversationStore")),
+        redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisConversationStore"), redis, keys),
     )
     chat_state = providers.Selector(
-        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryChatStateStore"))
+        settings.provided.state,
+        memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryChatStateStore")),
+        redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisChatStateStore"), redis, keys),
     )
     idempotency = providers.Selector(
-        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryIdempotencyGuard"))
+        settings.provided.state,
+        memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryIdempotencyGuard")),
+        redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisIdempotencyGuard"), redis, keys),
     )
     outbox = providers.Selector(
-        settings.provided.state, memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryReplyOutbox"))
+        settings.provided.state,
+        memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryReplyOutbox")),
+        redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisReplyOutbox"), redis, keys),
     )
     dead_letters = providers.Selector(
         settings.provided.dead_letters,
@@ -113,6 +138,7 @@ class Container(containers.DeclarativeContainer):
             lazy(f"{MEMORY}.dead_letters.FileDeadLetterStore"), settings.provided.dead_letter_dir
         ),
         memory=providers.Singleton(lazy(f"{MEMORY}.dead_letters.MemoryDeadLetterStore")),
+        redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisDeadLetterStore"), redis, keys),
     )
     gateway = providers.Selector(
         settings.provided.gateway, memory=providers.Singleton(lazy(f"{MEMORY}.gateway.RecordingGateway"))

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
 
     # Connections and secrets (secrets never appear in logs or outputs).
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_namespace: str = "conversa"
     uazapi_url: str = "http://127.0.0.1:8090"
     uazapi_token: SecretStr = SecretStr("")
     dead_letter_dir: Path = Path("var/dead-letters")

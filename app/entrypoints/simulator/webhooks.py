@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 import json
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ class WebhookFactory:
 
     def message(self, text: str, at_ms: int, from_me: bool = False, by_api: bool = False) -> bytes:
         """A text message as Uazapi would POST it (``fromMe``/``wasSentByApi`` as given)."""
-        wa_id = f"SIM{next(self._ids):08d}"
+        wa_id = f"SIM{next(self._ids):06d}{uuid.uuid4().hex[:10].upper()}"  # unique, like WhatsApp's
         sender = f"{OWNER}@s.whatsapp.net" if from_me else self.chat_id
         body = {
             "BaseUrl": "http://simulator.local",

@@ -1,0 +1,113 @@
+"""Redis stores for the small per-chat facts: history, switches, seen ids, the outbox."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict
+
+import redis
+
+from app.adapters.redis.keys import Keys
+from app.domain.chat_rules import ChatState
+from app.domain.conversation import Conversation
+from app.ports.dead_letters import DeadLetter
+from app.ports.outbox import PendingReply
+
+
+class RedisConversationStore:
+    """One JSON value per chat that expires with the session: Redis forgets for us."""
+
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+        self._redis, self._keys = client, keys or Keys()
+
+    def load(self, chat_id: str) -> Conversation:
+        raw = self._redis.get(self._keys.chat(chat_id, "history"))
+        return Conversation.from_dict(json.loads(raw)) if raw else Conversation()
+
+    def save(self, chat_id: str, conversation: Conversation, ttl_ms: int) -> None:
+        payload = json.dumps(conversation.to_dict(), ensure_ascii=False)
+        self._redis.set(self._keys.chat(chat_id, "history"), payload, px=max(ttl_ms, 1))
+
+
+class RedisChatStateStore:
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+        self._redis, self._keys = client, keys or Keys()
+
+    def get(self, chat_id: str) -> ChatState:
+        paused, opted = self._redis.hmget(self._keys.chat(chat_id, "state"), "paused_until_ms", "opted_out")
+        return ChatState(int(paused or 0), (opted or b"0") == b"1")
+
+    def pause(self, chat_id: str, until_ms: int) -> None:
+        self._redis.hset(self._keys.chat(chat_id, "state"), "paused_until_ms", until_ms)
+
+    def set_opted_out(self, chat_id: str, opted_out: bool) -> None:
+        self._redis.hset(self._keys.chat(chat_id, "state"), "opted_out", int(opted_out))
+
+
+class RedisIdempotencyGuard:
+    """``SET NX PX``: the first delivery of a message id wins, atomically, across workers."""
+
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+        self._redis, self._keys = client, keys or Keys()
+
+    def claim(self, key: str, now_ms: int, ttl_ms: int) -> bool:
+        return bool(self._redis.set(self._keys.seen(key), now_ms, nx=True, px=max(ttl_ms, 1)))
+
+    def release(self, key: str) -> None:
+        self._redis.delete(self._keys.seen(key))
+
+
+# ARGV: batch key, sent. Only moves forward, and only for the reply to that batch.
+_MARK_SENT = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local reply = cjson.decode(raw)
+if reply['batch_key'] ~= ARGV[1] then return 0 end
+local sent = tonumber(ARGV[2])
+if sent <= tonumber(reply['sent']) then return 0 end
+reply['sent'] = sent
+redis.call('SET', KEYS[1], cjson.encode(reply), 'KEEPTTL')
+return 1
+"""
+
+
+class RedisReplyOutbox:
+    def __init__(self, client: redis.Redis, keys: Keys | None = None, ttl_ms: int = 7 * 86_400_000) -> None:
+        self._redis, self._keys, self._ttl = client, keys or Keys(), ttl_ms
+        self._mark = client.register_script(_MARK_SENT)
+
+    def get(self, chat_id: str) -> PendingReply | None:
+        raw = self._redis.get(self._keys.chat(chat_id, "outbox"))
+        if not raw:
+            return None
+        data = json.loads(raw)
+        return PendingReply(
+            data["batch_key"], tuple(data["parts"]), tuple(data["typing_ms"]), data["sent"], data["handoff"]
+        )
+
+    def put(self, chat_id: str, reply: PendingReply) -> None:
+        payload = json.dumps(asdict(reply), ensure_ascii=False)
+        self._redis.set(self._keys.chat(chat_id, "outbox"), payload, px=self._ttl)
+
+    def mark_sent(self, chat_id: str, batch_key: str, sent: int) -> None:
+        self._mark(keys=[self._keys.chat(chat_id, "outbox")], args=[batch_key, sent])
+
+    def clear(self, chat_id: str) -> None:
+        self._redis.delete(self._keys.chat(chat_id, "outbox"))
+
+
+class RedisDeadLetterStore:
+    """A list, newest first, never trimmed: a dead letter leaves only when someone deletes it."""
+
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+        self._redis, self._keys = client, keys or Keys()
+
+    def put(self, source: str, reason: str, body: str, now_ms: int) -> str:
+        letter = DeadLetter(f"{now_ms:013d}-{uuid.uuid4().hex[:8]}", source, reason, body, now_ms)
+        self._redis.lpush(self._keys.dead_letters, json.dumps(asdict(letter), ensure_ascii=False))
+        return letter.id
+
+    def list(self, limit: int = 100) -> list[DeadLetter]:
+        raw = self._redis.lrange(self._keys.dead_letters, 0, max(limit, 0) - 1) if limit > 0 else []
+        return [DeadLetter(**json.loads(item)) for item in raw]

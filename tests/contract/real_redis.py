@@ -1,0 +1,35 @@
+"""The Redis adapters under the same contracts as the in-memory fakes, on a real server.
+
+Each test gets its own key namespace, so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.adapters.redis import buffer, stores
+from app.adapters.redis.connection import connect
+from app.adapters.redis.keys import Keys
+
+
+def _with(cls: Callable[..., Any]) -> Callable[[pytest.FixtureRequest], Any]:
+    def factory(request: pytest.FixtureRequest) -> Any:
+        client = connect(request.getfixturevalue("redis_url"))
+        request.addfinalizer(client.close)
+        return cls(client, Keys(f"test-{uuid.uuid4().hex[:10]}"))
+
+    return factory
+
+
+FACTORIES = {
+    "buffer": {"redis": _with(buffer.RedisMessageBuffer)},
+    "conversations": {"redis": _with(stores.RedisConversationStore)},
+    "chat_state": {"redis": _with(stores.RedisChatStateStore)},
+    "idempotency": {"redis": _with(stores.RedisIdempotencyGuard)},
+    "outbox": {"redis": _with(stores.RedisReplyOutbox)},
+    "dead_letters": {"redis": _with(stores.RedisDeadLetterStore)},
+}

@@ -1,0 +1,64 @@
+"""The commands as separate processes sharing a real Redis: the production shape."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from tests.e2e.test_commands import conversa, last_json
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "uazapi"
+
+
+def redis_env(redis_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "CONVERSA_STATE": "redis",
+        "CONVERSA_DEAD_LETTERS": "redis",
+        "CONVERSA_REDIS_URL": redis_url,
+        "CONVERSA_REDIS_NAMESPACE": f"cmd-{uuid.uuid4().hex[:8]}",
+        "CONVERSA_QUIET_MS": "300",
+        "CONVERSA_TYPING_MIN_MS": "0",
+        "CONVERSA_TYPING_MAX_MS": "0",
+    }
+
+
+def body(text: str, wa_id: str) -> bytes:
+    data = json.loads((FIXTURES / "titobahe__user-chat__from-others__text.sent.json").read_text())
+    data["message"].update(text=text, messageid=wa_id, id=f"552441045746:{wa_id}")
+    return json.dumps(data).encode()
+
+
+def test_a_burst_received_by_three_processes_is_answered_once(redis_url: str, tmp_path: Path) -> None:
+    env = redis_env(redis_url, tmp_path)
+    runs = [
+        conversa("receive", stdin=body(t, f"W{i}"), env=env)
+        for i, t in enumerate(["Oi", "entregam?", "taxa?"])
+    ]
+    results = [last_json(r) for r in runs]
+    assert [r["status"] for r in results] == ["buffered"] * 3
+    assert [r["should_process"] for r in results] == [True, False, False]
+    chat = results[0]["chat_id"]
+    assert chat == "eKoB39/11565944224@s.whatsapp.net"
+    first = last_json(conversa("process", "--chat", chat, "--wait-ms", "5000", env=env))
+    assert first["status"] == "answered" and first["messages"] == 3 and first["batches"] == 1
+    again = last_json(conversa("process", "--chat", chat, "--wait-ms", "0", env=env))
+    assert again["status"] == "idle"
+    duplicate = last_json(conversa("receive", stdin=body("Oi", "W0"), env=env))
+    assert duplicate["status"] == "duplicate"
+
+
+def test_owner_takeover_is_shared_between_processes(redis_url: str, tmp_path: Path) -> None:
+    env = redis_env(redis_url, tmp_path)
+    owner = (FIXTURES / "titobahe__user-chat__from-me__text.sent.event.json").read_bytes()
+    assert last_json(conversa("receive", stdin=owner, env=env))["status"] == "takeover"
+    customer = last_json(conversa("receive", stdin=body("alô?", "W9"), env=env))
+    assert customer["status"] == "ignored" and "takeover" in customer["reason"]
+
+
+def test_dead_letters_land_in_redis(redis_url: str, tmp_path: Path) -> None:
+    env = redis_env(redis_url, tmp_path)
+    run = conversa("receive", stdin=b"{oops", env=env)
+    assert run.returncode == 1
+    listed = last_json(conversa("dead-letters", env=env))
+    assert listed["count"] == 1 and listed["dead_letters"][0]["body"] == "{oops"
