@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 import json
+import uuid
 from dataclasses import dataclass, field
 
 OWNER = "554130000000"
