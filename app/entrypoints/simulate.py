@@ -96,6 +96,13 @@ class RealTimeClock(VirtualClock):
     def seconds_to_next(self) -> float | None:
         return max((self._queue[0][0] - self.now_ms()) / 1000, 0) if self._queue else None
 
+    def drain(self, limit_s: float = 120) -> None:
+        """Let everything scheduled happen (the answer to the last message), within a limit."""
+        deadline = time.monotonic() + limit_s
+        while self._queue and time.monotonic() < deadline:
+            time.sleep(self.seconds_to_next() or 0)
+            self.run_due()
+
 
 def run_interactive(args: argparse.Namespace) -> int:
     clock = RealTimeClock()
@@ -109,7 +116,10 @@ def run_interactive(args: argparse.Namespace) -> int:
         ready, _, _ = select.select([sys.stdin], [], [], clock.seconds_to_next())
         if ready:
             line = sys.stdin.readline()
-            if not line or line.strip() in {"/sair", "/quit"}:
+            if not line:  # end of input: wait for the bot to finish answering
+                clock.drain()
+                break
+            if line.strip() in {"/sair", "/quit"}:
                 break
             text = line.strip()
             if text.startswith("/dono "):

@@ -135,3 +135,23 @@ def test_invalid_settings_fail_with_one_line() -> None:
         "conversa sweep: invalid settings: CONVERSA_QUIET_MS: "
         "Input should be a valid integer, unable to parse string as an integer"
     ]
+
+
+FAST = {"CONVERSA_QUIET_MS": "200", "CONVERSA_TYPING_MIN_MS": "0", "CONVERSA_TYPING_MAX_MS": "50"}
+
+
+def test_interactive_simulator_answers_what_is_typed() -> None:
+    run = conversa("simulate", stdin="Qual o horário de vocês?\n".encode(), env=FAST)
+    assert run.returncode == 0, run.stderr.decode()
+    result = last_json(run)
+    assert result["answers"] == 1 and any("6h30" in m for m in result["bot_messages"])
+    assert "👤 Cliente: Qual o horário de vocês?" in run.stdout.decode()
+
+
+def test_interactive_simulator_lets_the_owner_take_over() -> None:
+    typed = "/dono oi, aqui é o dono\nqual o horário?\n".encode()
+    run = conversa("simulate", stdin=typed, env=FAST)
+    out = run.stdout.decode()
+    assert "🧑‍💼 Dono (pelo celular): oi, aqui é o dono" in out
+    assert "human takeover in progress" in out
+    assert last_json(run)["answers"] == 0
