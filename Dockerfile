@@ -16,5 +16,4 @@ RUN python3 -m venv /opt/conversa \
  && ln -s /opt/conversa/bin/conversa /usr/local/bin/conversa \
  && conversa --help > /dev/null
 
-ENV OMP_THREAD_LIMIT=1
 

@@ -93,6 +93,18 @@ def process_rules(s: Settings) -> ProcessRules:
     return ProcessRules(lease_ms=s.lease_ms, max_attempts=s.max_attempts, retrieval_k=s.retrieval_k)
 
 
+def local_media(s: Settings, gateway: Any) -> Any:
+    from app.adapters.media.factory import build_media_reader
+
+    return build_media_reader(s, gateway)
+
+
+def openai_answerer(s: Settings) -> Any:
+    from app.adapters.llm.factory import build_answerer
+
+    return build_answerer(s)
+
+
 def keyword_knowledge(s: Settings) -> Any:
     from app.adapters.memory.knowledge import KeywordKnowledgeBase
 
@@ -146,6 +158,7 @@ class Container(containers.DeclarativeContainer):
     media = providers.Selector(
         settings.provided.media,
         captions=providers.Singleton(lazy("app.adapters.media_offline.CaptionOnlyMediaReader")),
+        local=providers.Singleton(local_media, settings, gateway),
     )
     knowledge = providers.Selector(
         settings.provided.knowledge, keyword=providers.Singleton(keyword_knowledge, settings)
@@ -155,6 +168,7 @@ class Container(containers.DeclarativeContainer):
         extractive=providers.Singleton(
             lazy("app.adapters.llm.extractive.ExtractiveAnswerer"), settings.provided.business_name
         ),
+        openai=providers.Singleton(openai_answerer, settings),
     )
 
     receive = providers.Factory(

@@ -71,6 +71,34 @@ class Settings(BaseSettings):
     dedup_ttl_hours: float = Field(168, gt=0)
     retrieval_k: int = Field(4, ge=1)
 
+    # Media extraction (CONVERSA_MEDIA=local).
+    transcriber: Literal["none", "uazapi", "openai", "whisper"] = "none"
+    media_max_bytes: int = Field(20_000_000, ge=1)
+    media_max_pdf_pages: int = Field(30, ge=1)
+    media_max_ocr_pages: int = Field(5, ge=0)
+    media_max_audio_seconds: int = Field(300, ge=1)
+    media_max_chars: int = Field(4_000, ge=100)
+    media_max_image_pixels: int = Field(40_000_000, ge=1)
+    ocr_languages: str = "por"
+    ocr_timeout_seconds: float = Field(30, gt=0)
+    whisper_model_dir: str = ""
+    whisper_compute_type: str = "int8"
+    transcription_language: str = "pt"
+    transcription_url: str = ""
+    transcription_api_key: SecretStr = SecretStr("")
+    transcription_model: str = "whisper-1"
+    transcription_timeout_seconds: float = Field(60, gt=0)
+
+    # The chat model (CONVERSA_ANSWERER=openai): any OpenAI-compatible endpoint.
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: SecretStr = SecretStr("")
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = Field(30, gt=0)
+    openai_max_retries: int = Field(1, ge=0)
+    openai_temperature: float | None = 0.2
+    openai_max_tokens: int = Field(800, ge=16)
+    openai_history_turns: int = Field(12, ge=0)
+
     log_level: str = "INFO"
 
     @model_validator(mode="after")

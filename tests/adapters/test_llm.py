@@ -1,0 +1,175 @@
+"""The chat-model answerer against the fake OpenAI-compatible server: prompt, parsing, failures."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from app.adapters.llm.factory import build_answerer
+from app.adapters.llm.openai_chat import (
+    HANDOFF_TEXT,
+    NO_ANSWER_TEXT,
+    AnswererError,
+    OpenAIChatAnswerer,
+    Reply,
+    parse_reply,
+)
+from app.domain.conversation import Role, Turn
+from app.domain.messages import Passage
+from tests.fakes.openai_server import FakeOpenAI
+from tests.servers.openai import OPENAI_TEST_KEY
+
+HOURS = Passage("Abrimos às 6h30 de segunda a sábado.", "faq.md", 3.0, "Horário")
+PIX = Passage("Aceitamos Pix, cartão e dinheiro.", "pagamentos.md", 1.5, "Pagamento")
+HISTORY = [
+    Turn(Role.CUSTOMER, "oi, tudo bem?", 1),
+    Turn(Role.ASSISTANT, "Olá! Como posso ajudar?", 2),
+]
+
+
+def answerer_for(fake: FakeOpenAI, **overrides: object) -> OpenAIChatAnswerer:
+    options: dict[str, object] = {"timeout_seconds": 5.0, "max_retries": 0, **overrides}
+    return OpenAIChatAnswerer(
+        fake.url,
+        "modelo-teste",
+        OPENAI_TEST_KEY,
+        "Padaria Grão Dourado",
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_the_prompt_carries_the_passages_the_history_and_the_question(openai_fake: FakeOpenAI) -> None:
+    answer = answerer_for(openai_fake).answer("que horas vocês abrem?", HISTORY, [HOURS, PIX])
+    (request,) = openai_fake.requests
+    assert request.path == "/v1/chat/completions"
+    assert request.headers["authorization"] == f"Bearer {OPENAI_TEST_KEY}"
+    body = request.json
+    assert body["model"] == "modelo-teste"
+    roles = [m["role"] for m in body["messages"]]
+    assert roles == ["system", "user", "assistant", "user"]
+    system = body["messages"][0]["content"]
+    assert "Padaria Grão Dourado" in system and "português" in system
+    assert '<trecho n="1" titulo="Horário" fonte="faq.md">\nAbrimos às 6h30' in system
+    assert '<trecho n="2" titulo="Pagamento" fonte="pagamentos.md">\nAceitamos Pix' in system
+    assert [m["content"] for m in body["messages"][1:]] == [
+        "oi, tudo bem?",
+        "Olá! Como posso ajudar?",
+        "que horas vocês abrem?",
+    ]
+    assert "6h30" in answer.text and not answer.handoff
+    assert answer.sources == ("faq.md",)
+
+
+def test_history_is_bounded_to_the_latest_turns(openai_fake: FakeOpenAI) -> None:
+    turns = [Turn(Role.CUSTOMER if n % 2 else Role.ASSISTANT, f"turno {n}", n) for n in range(1, 8)]
+    answerer_for(openai_fake, max_history_turns=2).answer("e agora?", turns, [HOURS])
+    contents = [m["content"] for m in openai_fake.chat_requests()[0]["messages"][1:]]
+    assert contents == ["turno 6", "turno 7", "e agora?"]
+
+
+def test_no_passage_is_said_in_the_prompt_and_the_answer_offers_a_human(openai_fake: FakeOpenAI) -> None:
+    answer = answerer_for(openai_fake).answer("vocês vendem passagens aéreas?", [], [])
+    system = openai_fake.chat_requests()[0]["messages"][0]["content"]
+    assert "<trecho" not in system and "nenhum trecho encontrado" in system
+    assert "atendente" in answer.text and not answer.handoff
+
+
+def test_asking_for_a_human_hands_over(openai_fake: FakeOpenAI) -> None:
+    answer = answerer_for(openai_fake).answer("quero falar com um atendente", HISTORY, [HOURS])
+    assert answer.handoff and "equipe" in answer.text
+
+
+def test_a_handoff_in_a_code_fence_with_chatter_is_parsed(openai_fake: FakeOpenAI) -> None:
+    openai_fake.reply_next(
+        'Claro:\n```json\n{"resposta": "Vou chamar a equipe.", "chamar_atendente": true, "trechos": []}\n```'
+    )
+    answer = answerer_for(openai_fake).answer("reclamação sobre meu pedido", [], [HOURS])
+    assert answer.text == "Vou chamar a equipe." and answer.handoff
+
+
+def test_a_handoff_without_text_gets_the_standard_message(openai_fake: FakeOpenAI) -> None:
+    openai_fake.reply_next('{"chamar_atendente": "sim"}')
+    answer = answerer_for(openai_fake).answer("quero um humano", [], [])
+    assert answer.text == HANDOFF_TEXT and answer.handoff
+
+
+def test_a_model_ignoring_the_format_still_answers(openai_fake: FakeOpenAI) -> None:
+    openai_fake.reply_next("Abrimos às 6h30, até já!")
+    answer = answerer_for(openai_fake).answer("que horas abre?", [], [HOURS])
+    assert answer.text == "Abrimos às 6h30, até já!" and not answer.handoff
+
+
+def test_an_empty_reply_offers_a_human_instead_of_silence(openai_fake: FakeOpenAI) -> None:
+    openai_fake.reply_next("")
+    answer = answerer_for(openai_fake).answer("que horas abre?", [], [HOURS])
+    assert answer.text == NO_ANSWER_TEXT and not answer.handoff
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            '{"resposta": "Sim!", "chamar_atendente": false, "trechos": [2, "1", "x"]}',
+            Reply("Sim!", False, (2, 1)),
+        ),
+        ('{"resposta": "Abrimos às 6h30 de seg', Reply("Abrimos às 6h30 de seg", False)),  # cut off
+        (
+            '{"resposta": "Vou chamar \\"alguém\\"", "chamar_atendente": true',
+            Reply('Vou chamar "alguém"', True),
+        ),
+        ('{"chamar_atendente": tru', Reply("", False)),
+        ("[1, 2]", Reply("[1, 2]", formatted=False)),
+        ("  Só texto.  ", Reply("Só texto.", formatted=False)),
+        ('{"answer": "in English", "handoff": "true"}', Reply("in English", True)),
+    ],
+)
+def test_parse_reply_is_forgiving(content: str, expected: Reply) -> None:
+    assert parse_reply(content) == expected
+
+
+def test_server_failure_is_a_clear_one_line_error(openai_fake: FakeOpenAI) -> None:
+    openai_fake.fail_next(500)
+    with pytest.raises(AnswererError) as caught:
+        answerer_for(openai_fake).answer("que horas abre?", [], [HOURS])
+    reason = caught.value.reason
+    assert "\n" not in reason
+    assert reason.startswith(f"chat model modelo-teste at {openai_fake.url} failed: ")
+    assert "500" in reason and "scripted failure" in reason
+
+
+def test_a_single_failure_is_retried_when_retries_are_allowed(openai_fake: FakeOpenAI) -> None:
+    openai_fake.fail_next(500)
+    answer = answerer_for(openai_fake, max_retries=1).answer("que horas abre?", [], [HOURS])
+    assert "6h30" in answer.text and len(openai_fake.requests) == 2
+
+
+def test_a_wrong_key_is_reported(openai_fake: FakeOpenAI) -> None:
+    answerer = OpenAIChatAnswerer(openai_fake.url, "m", "sk-wrong", timeout_seconds=5, max_retries=0)
+    with pytest.raises(AnswererError, match="AuthenticationError"):
+        answerer.answer("oi", [], [])
+
+
+def test_a_slow_server_times_out(openai_fake: FakeOpenAI) -> None:
+    openai_fake.delay_next(5)
+    with pytest.raises(AnswererError, match="Timeout"):
+        answerer_for(openai_fake, timeout_seconds=0.3).answer("oi", [], [])
+
+
+def test_factory_reads_the_settings() -> None:
+    settings = SimpleNamespace(
+        openai_base_url="http://127.0.0.1:9/v1/",
+        openai_model="llama3.1",
+        openai_api_key=SimpleNamespace(get_secret_value=lambda: "sk-x"),
+        business_name="Café Azul",
+        openai_timeout_seconds=7,
+        openai_temperature=None,
+    )
+    answerer = build_answerer(settings)
+    assert (answerer.base_url, answerer.model, answerer.api_key) == (
+        "http://127.0.0.1:9/v1",
+        "llama3.1",
+        "sk-x",
+    )
+    assert answerer.business_name == "Café Azul" and answerer.timeout_seconds == 7.0
+    assert answerer.temperature is None and answerer.max_retries == 1
