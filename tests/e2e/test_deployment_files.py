@@ -45,7 +45,9 @@ def test_every_secret_the_flows_use_is_in_env_example() -> None:
     for flow in (ROOT / "flows").glob("*.yml"):
         used |= set(re.findall(r"secret\('([A-Z_]+)'\)", flow.read_text(encoding="utf-8")))
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
-    assert used and {f"SECRET_{name}" for name in used} <= set(re.findall(r"^(SECRET_[A-Z_]+)=", example, re.M))
+    assert used and {f"SECRET_{name}" for name in used} <= set(
+        re.findall(r"^(SECRET_[A-Z_]+)=", example, re.M)
+    )
 
 
 def test_no_secret_value_is_written_in_a_flow() -> None:
@@ -53,4 +55,4 @@ def test_no_secret_value_is_written_in_a_flow() -> None:
         text = flow.read_text(encoding="utf-8")
         for line in text.splitlines():
             if re.search(r"(TOKEN|KEY|PASSWORD|SECRET)\w*:", line):
-                assert "secret(" in line or "{{" not in line and line.strip().endswith(":"), line
+                assert "secret(" in line or ("{{" not in line and line.strip().endswith(":")), line
