@@ -93,6 +93,17 @@ def process_rules(s: Settings) -> ProcessRules:
     return ProcessRules(lease_ms=s.lease_ms, max_attempts=s.max_attempts, retrieval_k=s.retrieval_k)
 
 
+def uazapi_gateway(s: Settings) -> Any:
+    from app.adapters.uazapi.client import UazapiGateway
+
+    return UazapiGateway(
+        s.uazapi_url,
+        s.uazapi_token.get_secret_value(),
+        timeout_s=s.uazapi_timeout_seconds,
+        max_retries=s.uazapi_max_retries,
+    )
+
+
 def local_media(s: Settings, gateway: Any) -> Any:
     from app.adapters.media.factory import build_media_reader
 
@@ -153,7 +164,9 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisDeadLetterStore"), redis, keys),
     )
     gateway = providers.Selector(
-        settings.provided.gateway, memory=providers.Singleton(lazy(f"{MEMORY}.gateway.RecordingGateway"))
+        settings.provided.gateway,
+        memory=providers.Singleton(lazy(f"{MEMORY}.gateway.RecordingGateway")),
+        uazapi=providers.Singleton(uazapi_gateway, settings),
     )
     media = providers.Selector(
         settings.provided.media,

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     redis_namespace: str = "conversa"
     uazapi_url: str = "http://127.0.0.1:8090"
     uazapi_token: SecretStr = SecretStr("")
+    uazapi_timeout_seconds: float = Field(10, gt=0)
+    uazapi_max_retries: int = Field(2, ge=0)
     dead_letter_dir: Path = Path("var/dead-letters")
     knowledge_dir: Path = EXAMPLE_KNOWLEDGE_DIR
 
@@ -100,6 +102,12 @@ class Settings(BaseSettings):
     openai_history_turns: int = Field(12, ge=0)
 
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _uazapi_needs_a_token(self) -> Settings:
+        if self.gateway == "uazapi" and not self.uazapi_token.get_secret_value():
+            raise ValueError("gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN")
+        return self
 
     @model_validator(mode="after")
     def _lease_outlives_a_part(self) -> Settings:

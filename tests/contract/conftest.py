@@ -2,7 +2,7 @@
 
 The same suite runs against the in-memory fakes and the real adapters: an adapter is done
 when it passes the contract its fake passes. Real adapters register themselves in
-``IMPLEMENTATIONS`` from ``tests/contract/real.py`` once their servers are available.
+``IMPLEMENTATIONS`` from ``tests/contract/real_<technology>.py``.
 """
 
 from __future__ import annotations

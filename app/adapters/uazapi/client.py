@@ -1,0 +1,236 @@
+"""The Uazapi (uazapiGO v2) HTTP client: the production :class:`MessagingGateway`.
+
+Why it looks the way it does:
+
+- Uazapi answers 429 when rate-limited and 5xx when WhatsApp throttles or the instance
+  hiccups; both pass, so those (and dropped connections, timeouts) are retried with
+  exponential backoff and full jitter, honouring ``Retry-After``. Other 4xx will not get
+  better by asking again and fail at once.
+- Every failure is one :class:`UazapiError` with a one-line reason Kestra can show. The
+  token travels only in the ``token`` header and is scrubbed from reasons and logs; phone
+  numbers are masked in both, as everywhere in Conversa's logs.
+- A retried ``/send/text`` after a timeout may deliver twice (Uazapi has no idempotency
+  key); the process use case is at-least-once per part anyway, and a missing reply is worse.
+
+httpx is imported at module top: this module is imported only when the uazapi gateway is
+selected, so the offline commands never pay for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import math
+import random as _random
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from app.domain.errors import ConversaError
+from app.domain.messages import PHONE_SUFFIX, MediaRef, mask_phone, split_chat_key
+from app.ports.messaging import DownloadedMedia
+
+log = logging.getLogger("conversa.uazapi")
+
+MAX_PRESENCE_MS = 300_000  # Uazapi caps a presence at 5 minutes
+_LONG_DIGITS = re.compile(r"\d{8,}")
+
+
+class UazapiError(ConversaError):
+    """Uazapi could not be reached or refused a call; ``status`` is the HTTP status, if any."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _masked(text: str) -> str:
+    """Mask anything that looks like a phone number (8+ digits) in free text."""
+    return _LONG_DIGITS.sub(lambda m: mask_phone(m.group()), text)
+
+
+def _bare_id(message_id: str) -> str:
+    """``owner:messageid`` → ``messageid``: Uazapi's message calls want the WhatsApp id."""
+    return message_id.rpartition(":")[2]
+
+
+def _number(chat_id: str) -> str:
+    """The ``number`` Uazapi documents: digits for a phone JID, the JID itself otherwise.
+
+    Groups (``@g.us``) and ``@lid`` contacts can only be named by their JID.
+    """
+    jid = split_chat_key(chat_id)[1]
+    return jid[: -len(PHONE_SUFFIX)] if jid.endswith(PHONE_SUFFIX) else jid
+
+
+class UazapiGateway:
+    """Sends, types, marks read and downloads through one Uazapi instance.
+
+    ``sleep`` and ``random`` are injectable so tests see the backoff without waiting for it.
+    The instance part of the chat key is not used: one gateway speaks for one instance token.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        timeout_s: float = 15.0,
+        max_retries: int = 3,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout_s = timeout_s
+        self._max_retries = max(max_retries, 0)
+        self._backoff_base_s = backoff_base_s
+        self._backoff_max_s = backoff_max_s
+        self._sleep = sleep
+        self._random = random
+        self._http: httpx.Client | None = None
+
+    def __repr__(self) -> str:
+        return f"UazapiGateway({self._base_url!r})"
+
+    # --- the port -------------------------------------------------------------------------
+
+    def send_text(self, chat_id: str, text: str) -> str:
+        body = self._post("/send/text", {"number": _number(chat_id), "text": text}, chat_id)
+        message_id = str(body.get("messageid") or body.get("id") or "")
+        if not message_id:  # sent all the same: raising would make the caller send it again
+            log.warning("uazapi /send/text to %s returned no message id", mask_phone(chat_id))
+        return message_id
+
+    def send_typing(self, chat_id: str, duration_ms: int) -> None:
+        delay = min(max(duration_ms, 0), MAX_PRESENCE_MS)
+        self._post(
+            "/message/presence",
+            {"number": _number(chat_id), "presence": "composing", "delay": delay},
+            chat_id,
+        )
+
+    def mark_read(self, chat_id: str, message_ids: list[str]) -> None:
+        """Best effort beyond the token: a message Uazapi no longer knows must not fail the answer."""
+        ids = [_bare_id(m) for m in message_ids if m]
+        if not ids:  # Uazapi answers 400 to an empty list
+            return
+        try:
+            self._post("/message/markread", {"id": ids}, chat_id)
+        except UazapiError as error:
+            if error.status not in (400, 404):
+                raise
+            log.warning(
+                "uazapi could not mark %d message(s) read in %s: %s",
+                len(ids),
+                mask_phone(chat_id),
+                error.reason,
+            )
+
+    def download_media(self, media: MediaRef, transcribe: bool = False) -> DownloadedMedia:
+        message_id = _bare_id(media.message_id)
+        request = {"id": message_id, "return_base64": True, "return_link": False, "transcribe": transcribe}
+        try:
+            body = self._post("/message/download", request, "")
+        except UazapiError as error:
+            if error.status == 404:
+                raise LookupError(f"media {message_id} is not available: {error.reason}") from None
+            raise
+        if body.get("error") and not body.get("base64Data"):
+            raise LookupError(f"media {message_id} is not available: {_masked(str(body['error']))[:200]}")
+        try:
+            data = base64.b64decode(str(body.get("base64Data") or ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise UazapiError(f"uazapi /message/download returned invalid base64 for {message_id}") from None
+        return DownloadedMedia(
+            data=data,
+            mimetype=str(body.get("mimetype") or media.mimetype),
+            transcription=str(body.get("transcription") or ""),
+        )
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    # --- HTTP with retries ----------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(
+                base_url=self._base_url,
+                headers={"token": self._token, "Accept": "application/json"},
+                timeout=self._timeout_s,
+            )
+        return self._http
+
+    def _post(self, path: str, payload: dict[str, Any], chat_id: str) -> dict[str, Any]:
+        """POST with retries on 429/5xx/transport errors; returns the JSON object answered."""
+        where = f"{path} for {mask_phone(chat_id)}" if chat_id else path
+        attempts = self._max_retries + 1
+        for attempt in range(1, attempts + 1):
+            status: int | None = None
+            retry_after: float | None = None
+            try:
+                response = self._client().post(path, json=payload)
+            except httpx.TransportError as error:  # refused, reset, timed out: worth another try
+                failure = self._clean(f"{type(error).__name__}: {error}")
+            else:
+                status = response.status_code
+                if status < 400:
+                    log.debug("uazapi %s: HTTP %d", where, status)
+                    return self._json(path, response)
+                failure = f"HTTP {status}: {self._detail(response)}"
+                if status == 401:
+                    raise UazapiError(f"uazapi refused the token on {path} ({failure})", status)
+                if status != 429 and status < 500:
+                    raise UazapiError(f"uazapi {path} failed with {failure}", status)
+                retry_after = self._retry_after(response)
+            if attempt == attempts:
+                raise UazapiError(f"uazapi {path} failed after {attempts} attempt(s): {failure}", status)
+            delay = self._delay(attempt - 1, retry_after)
+            log.warning("uazapi %s: %s; retry %d/%d in %.2f s", where, failure, attempt, attempts - 1, delay)
+            self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Retry-After when given (capped), else full jitter: uniform in [0, base·2^attempt]."""
+        if retry_after is not None:
+            return min(retry_after, self._backoff_max_s)
+        return self._random() * min(self._backoff_max_s, self._backoff_base_s * 2.0**attempt)
+
+    @staticmethod
+    def _retry_after(response: httpx.Response) -> float | None:
+        try:
+            seconds = float(response.headers.get("retry-after", ""))
+        except ValueError:  # absent, or an HTTP date: fall back to backoff
+            return None
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+    def _detail(self, response: httpx.Response) -> str:
+        """The ``error`` of Uazapi's ``{"error": …}`` body, or what else it answered."""
+        try:
+            body = response.json()
+            text = str(body.get("error") or body) if isinstance(body, dict) else str(body)
+        except ValueError:
+            text = response.text
+        return self._clean(text) or response.reason_phrase
+
+    def _clean(self, text: str) -> str:
+        """One short line with the token scrubbed and phone numbers masked: safe for logs and Kestra."""
+        if self._token:
+            text = text.replace(self._token, "***")
+        return _masked(" ".join(text.split()))[:200]
+
+    @staticmethod
+    def _json(path: str, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise UazapiError(f"uazapi {path} answered non-JSON (HTTP {response.status_code})") from None
+        return body if isinstance(body, dict) else {}

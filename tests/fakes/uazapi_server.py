@@ -1,0 +1,360 @@
+"""A fake Uazapi (uazapiGO v2): a real HTTP server on 127.0.0.1, in a thread or a process.
+
+It serves the four calls Conversa makes, shaped as /work/shared/uazapi/openapi.yaml describes
+them: ``POST /send/text``, ``/message/presence``, ``/message/markread`` and
+``/message/download``. Every call needs the ``token`` header (401 ``{"error": …}``
+otherwise), and every request is recorded, accepted or not. Tests register media
+(:meth:`FakeUazapi.add_media`) and script trouble per path: :meth:`fail_next` (a status,
+optionally with ``Retry-After``), :meth:`slow_next` (for timeouts) and :meth:`reset_next`
+(the connection dropped with no response).
+
+Run alone for the Kestra end-to-end suite, ``python -m tests.fakes.uazapi_server --port N``
+prints the port and serves until killed; then the same controls are HTTP calls, without the
+token: ``GET /_fake/requests``, ``POST /_fake/reset``, ``POST /_fake/fail`` ``{path, status,
+times?, retry_after?, after?, error?}``, ``POST /_fake/slow`` ``{path, seconds}``, ``POST
+/_fake/drop`` ``{path}`` and ``POST /_fake/media`` ``{id, base64, mimetype?, transcription?}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import signal
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_TOKEN = "uazapi-fake-token"
+OWNER = "5541999990000"
+PRESENCES = ("composing", "recording", "paused")
+
+
+@dataclass
+class Recorded:
+    """One request as the server saw it (``json`` is None when the body was not JSON).
+
+    ``status`` is what it was answered (0: dropped, or not answered yet).
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+    time: float
+    status: int = 0
+
+
+@dataclass(frozen=True)
+class Media:
+    data: bytes
+    mimetype: str = "application/octet-stream"
+    transcription: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What to do with the next request to a path: pass, fail with a status, stall or drop."""
+
+    status: int = 0  # 0 = answer normally
+    retry_after: float | None = None
+    error: str = ""
+    delay_s: float = 0.0
+    drop: bool = False
+
+
+class FakeUazapi:
+    def __init__(self, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.token = token
+        self.requests: list[Recorded] = []
+        self.media: dict[str, Media] = {}
+        self._rules: dict[str, deque[Rule]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FakeUazapi:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- what tests control -------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget requests, media and scripted trouble: a clean Uazapi for the next test."""
+        with self._lock:
+            self.requests.clear()
+            self.media.clear()
+            self._rules.clear()
+
+    def add_media(self, message_id: str, data: bytes, mimetype: str = "", transcription: str = "") -> None:
+        with self._lock:
+            self.media[message_id] = Media(data, mimetype or "application/octet-stream", transcription)
+
+    def fail_next(
+        self,
+        path: str,
+        status: int,
+        times: int = 1,
+        retry_after: float | None = None,
+        after: int = 0,
+        error: str = "",
+    ) -> None:
+        """The next ``times`` calls to ``path`` answer ``status``, once ``after`` calls went through.
+
+        The body is ``{"error": error}``, by default the text Uazapi gives for that status.
+        """
+        failure = Rule(status, retry_after, error or _REASONS.get(status, "scripted failure"))
+        self._script(path, [Rule()] * after + [failure] * times)
+
+    def recover(self) -> None:
+        """Drop whatever trouble is still scripted; requests and media stay."""
+        with self._lock:
+            self._rules.clear()
+
+    def slow_next(self, path: str, seconds: float) -> None:
+        self._script(path, [Rule(delay_s=seconds)])
+
+    def reset_next(self, path: str) -> None:
+        """The next call to ``path`` loses its connection before any response."""
+        self._script(path, [Rule(drop=True)])
+
+    def calls(self, path: str | None = None) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if path in (None, r.path)]
+
+    def _script(self, path: str, rules: list[Rule]) -> None:
+        with self._lock:
+            self._rules.setdefault(path, deque()).extend(rules)
+
+    def _next_rule(self, path: str) -> Rule:
+        with self._lock:
+            queue = self._rules.get(path)
+            return queue.popleft() if queue else Rule()
+
+    # --- the API ------------------------------------------------------------------------
+
+    def _api(self, path: str, headers: dict[str, str], data: Any) -> tuple[int, dict[str, Any]]:
+        if headers.get("token") != self.token:
+            return 401, {"error": "Invalid token"}
+        if not isinstance(data, dict):
+            return 400, {"error": "Invalid JSON payload"}
+        if path == "/send/text":
+            return self._send_text(data)
+        if path == "/message/presence":
+            if not _is_number(data.get("number")) or data.get("presence") not in PRESENCES:
+                return 400, {"error": "Invalid number or presence type"}
+            return 200, {"response": "Chat presence sent successfully"}
+        if path == "/message/markread":
+            ids = data.get("id")
+            if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+                return 400, {"error": "Missing Id in Payload"}
+            return 200, {"results": [{"message_id": i, "status": "success"} for i in ids]}
+        if path == "/message/download":
+            return self._download(data)
+        return 404, {"error": "Not Found"}
+
+    def _send_text(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        number, text = data.get("number"), data.get("text")
+        if not _is_number(number) or not isinstance(text, str) or not text:
+            return 400, {"error": "Missing number or text"}
+        assert isinstance(number, str)
+        message_id = "3EB0" + uuid.uuid4().hex[:18].upper()
+        return 200, {
+            "id": f"r{uuid.uuid4().hex[:7]}",
+            "messageid": message_id,
+            "chatid": number if "@" in number else f"{number}@s.whatsapp.net",
+            "sender": f"{OWNER}@s.whatsapp.net",
+            "fromMe": True,
+            "isGroup": number.endswith("@g.us"),
+            "messageType": "ExtendedTextMessage",
+            "messageTimestamp": int(time.time() * 1000),
+            "status": "Sent",
+            "text": text,
+            "owner": OWNER,
+            "wasSentByApi": True,
+            "sendFunction": "SendTextMessage",
+            "track_source": str(data.get("track_source", "")),
+            "track_id": str(data.get("track_id", "")),
+            "response": {"status": "success", "message": "Message sent successfully"},
+        }
+
+    def _download(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        message_id = data.get("id")
+        if not isinstance(message_id, str) or not message_id:
+            return 400, {"error": "Missing id"}
+        with self._lock:
+            media = self.media.get(message_id)
+        if media is None:
+            return 404, {"error": "Message not found"}
+        body: dict[str, Any] = {"mimetype": media.mimetype}
+        if data.get("return_link", True):
+            body["fileURL"] = f"{self.url}/files/{message_id}"
+        if data.get("return_base64", False):
+            body["base64Data"] = base64.b64encode(media.data).decode()
+        if data.get("transcribe", False):
+            body["transcription"] = media.transcription
+        return 200, body
+
+    # --- control endpoints for the standalone process -----------------------------------
+
+    def _control(self, method: str, path: str, data: Any) -> tuple[int, Any]:
+        body = data if isinstance(data, dict) else {}
+        try:
+            if method == "GET" and path == "/_fake/requests":
+                return 200, [asdict(r) for r in self.calls()]
+            if method == "POST" and path == "/_fake/reset":
+                self.reset()
+            elif method == "POST" and path == "/_fake/fail":
+                retry_after = body.get("retry_after")
+                self.fail_next(
+                    str(body["path"]),
+                    int(body["status"]),
+                    int(body.get("times", 1)),
+                    None if retry_after is None else float(retry_after),
+                    int(body.get("after", 0)),
+                    str(body.get("error", "")),
+                )
+            elif method == "POST" and path == "/_fake/slow":
+                self.slow_next(str(body["path"]), float(body["seconds"]))
+            elif method == "POST" and path == "/_fake/drop":
+                self.reset_next(str(body["path"]))
+            elif method == "POST" and path == "/_fake/media":
+                self.add_media(
+                    str(body["id"]),
+                    base64.b64decode(str(body["base64"])),
+                    str(body.get("mimetype", "")),
+                    str(body.get("transcription", "")),
+                )
+            else:
+                return 404, {"error": f"no control {method} {path}"}
+        except (KeyError, TypeError, ValueError) as error:
+            return 400, {"error": f"bad control request: {error!r}"}
+        return 200, {"ok": True}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._serve("GET")
+
+            def do_POST(self) -> None:
+                self._serve("POST")
+
+            def _serve(self, method: str) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    data: Any = json.loads(raw) if raw else None
+                except ValueError:
+                    data = None
+                path = self.path.split("?")[0]
+                if path.startswith("/_fake/"):
+                    self._reply(*fake._control(method, path, data))
+                    return
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                recorded = Recorded(method, path, headers, data, time.time())
+                with fake._lock:
+                    fake.requests.append(recorded)
+                rule = fake._next_rule(path)
+                if rule.drop:
+                    self._drop()
+                    return
+                if rule.delay_s:
+                    fake._stopping.wait(rule.delay_s)
+                extra: dict[str, str] = {}
+                if method != "POST":
+                    status, payload = 405, {"error": "Method Not Allowed"}
+                elif rule.status:
+                    status, payload = rule.status, {"error": rule.error}
+                    if rule.retry_after is not None:
+                        extra["Retry-After"] = f"{rule.retry_after:g}"
+                else:
+                    status, payload = fake._api(path, headers, data)
+                with fake._lock:
+                    recorded.status = status
+                self._reply(status, payload, extra)
+
+            def _reply(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
+                data = json.dumps(payload, ensure_ascii=False).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in (extra or {}).items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
+                    pass
+
+            def _drop(self) -> None:
+                """Close with a TCP reset (SO_LINGER 0): the client gets no response at all."""
+                self.close_connection = True
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Invalid token",
+    404: "Message not found",
+    429: "Rate limit exceeded",
+    500: "Failed to send message",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+def _is_number(value: Any) -> bool:
+    """Digits in international format, or a JID (``@s.whatsapp.net``, ``@g.us``, ``@lid``…)."""
+    if not isinstance(value, str) or not value:
+        return False
+    user, at, domain = value.partition("@")
+    return bool(user) and (bool(domain) if at else user.isdigit())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    args = parser.parse_args(argv)
+    fake = FakeUazapi(args.token, args.host, args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    fake.start()
+    print(fake.port, flush=True)
+    stop.wait()
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()
