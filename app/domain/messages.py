@@ -185,6 +185,8 @@ def split_chat_key(key: str) -> tuple[str, str]:
 def mask_phone(value: str) -> str:
     """Hide the middle of a phone number or JID for logs: ``5511987654321@s…`` → ``5511*****4321@s…``."""
     prefix, slash, value = value.rpartition("/")
+    if prefix.isdigit():  # an instance named after the business's own number
+        prefix = mask_phone(prefix)
     user, sep, domain = value.partition("@")
     if len(user) <= 8:
         masked = "*" * max(len(user) - 2, 0) + user[-2:]

@@ -22,13 +22,14 @@ SEPARATORS = (
 )
 
 _LINK_RE = re.compile(r"!?\[([^\]\n]*)\]\(([^)\s]+)\)")
-_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _BULLET_RE = re.compile(r"^(\s*)[*+]\s+")
 _RULE_RE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
 _ITALIC_RE = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 _STRIKE_RE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _BOLD_MARK = "\x00"
+_KEEP_RE = re.compile(r"`[^`\n]+`|" + URL_RE.pattern, re.IGNORECASE)  # never reformatted
 
 
 def _link(match: re.Match[str]) -> str:
@@ -36,8 +37,26 @@ def _link(match: re.Match[str]) -> str:
     return url if not label or label == url else f"{label} ({url})"
 
 
+def _inline(line: str) -> str:
+    """Bold, italics and strike-through, leaving URLs and inline code exactly as they are."""
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\x01{len(kept) - 1}\x01"
+
+    line = _KEEP_RE.sub(keep, line)
+    line = _BOLD_RE.sub(lambda m: _BOLD_MARK + (m.group(1) or m.group(2)) + _BOLD_MARK, line)
+    line = _ITALIC_RE.sub(r"_\1_", line)
+    line = _STRIKE_RE.sub(r"~\1~", line)
+    return re.sub("\x01(\\d+)\x01", lambda m: kept[int(m.group(1))], line)
+
+
 def markdown_to_whatsapp(text: str) -> str:
-    """Convert the Markdown a model writes into WhatsApp's own formatting."""
+    """Convert the Markdown a model writes into WhatsApp's own formatting.
+
+    Code fences are copied untouched; outside them, runs of blank lines become one.
+    """
     lines: list[str] = []
     in_code = False
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -48,19 +67,16 @@ def markdown_to_whatsapp(text: str) -> str:
         if in_code:
             lines.append(line)
             continue
-        if _RULE_RE.match(line):
+        if _RULE_RE.match(line) or (not line.strip() and lines and not lines[-1].strip()):
             continue
         heading = _HEADING_RE.match(line)
         if heading:
             title = heading.group(1).replace("**", "").replace("__", "").strip()
             line = f"{_BOLD_MARK}{title}{_BOLD_MARK}"
         line = _BULLET_RE.sub(r"\1- ", line)
-        line = _LINK_RE.sub(_link, line)
-        line = _BOLD_RE.sub(lambda m: _BOLD_MARK + (m.group(1) or m.group(2)) + _BOLD_MARK, line)
-        line = _ITALIC_RE.sub(r"_\1_", line)
-        line = _STRIKE_RE.sub(r"~\1~", line)
-        lines.append(line.replace(_BOLD_MARK, "*"))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+        line = _inline(_LINK_RE.sub(_link, line))
+        lines.append("" if not line.strip() else line.replace(_BOLD_MARK, "*"))
+    return "\n".join(lines).strip()
 
 
 def _protected(text: str) -> list[tuple[int, int]]:

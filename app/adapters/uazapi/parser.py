@@ -144,6 +144,8 @@ def load_json(body: bytes | str) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError(f"webhook body is not JSON: {exc}") from None
+    except RecursionError:
+        raise PayloadError("webhook body is nested too deeply to be a Uazapi event") from None
     if not isinstance(data, dict):
         raise PayloadError(f"webhook body is a JSON {type(data).__name__}, expected an object")
     return data
