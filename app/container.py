@@ -116,6 +116,25 @@ def openai_answerer(s: Settings) -> Any:
     return build_answerer(s)
 
 
+def minio_blobs(s: Settings) -> Any:
+    from app.adapters.minio.blobs import MinioBlobStore
+
+    return MinioBlobStore(
+        s.s3_endpoint,
+        s.s3_access_key.get_secret_value(),
+        s.s3_secret_key.get_secret_value(),
+        s.knowledge_bucket,
+        secure=s.s3_secure,
+        region=s.s3_region,
+    )
+
+
+def settings_embedder(s: Settings) -> Any:
+    from app.adapters.embeddings import build_embedder
+
+    return build_embedder(s.embeddings)
+
+
 def keyword_knowledge(s: Settings) -> Any:
     from app.adapters.memory.knowledge import KeywordKnowledgeBase
 
@@ -173,8 +192,21 @@ class Container(containers.DeclarativeContainer):
         captions=providers.Singleton(lazy("app.adapters.media_offline.CaptionOnlyMediaReader")),
         local=providers.Singleton(local_media, settings, gateway),
     )
+    blobs = providers.Singleton(minio_blobs, settings)
+    embedder = providers.Singleton(settings_embedder, settings)
     knowledge = providers.Selector(
-        settings.provided.knowledge, keyword=providers.Singleton(keyword_knowledge, settings)
+        settings.provided.knowledge,
+        keyword=providers.Singleton(keyword_knowledge, settings),
+        faiss=providers.Singleton(
+            lazy("app.adapters.faiss.knowledge.FaissKnowledgeBase"),
+            blobs,
+            embedder,
+            settings.provided.index_cache_dir,
+            settings.provided.index_prefix,
+        ),
+    )
+    indexer = providers.Singleton(
+        lazy("app.adapters.faiss.index.FaissIndexer"), blobs, embedder, settings.provided.index_prefix
     )
     answerer = providers.Selector(
         settings.provided.answerer,

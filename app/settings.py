@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     dead_letter_dir: Path = Path("var/dead-letters")
     knowledge_dir: Path = EXAMPLE_KNOWLEDGE_DIR
 
+    # Object storage (MinIO / S3) and the FAISS index (CONVERSA_KNOWLEDGE=faiss).
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    knowledge_bucket: str = "conversa-knowledge"
+    docs_prefix: str = "docs/"
+    index_prefix: str = "index/current/"
+    index_cache_dir: Path = Path("var/index-cache")
+    embeddings: Literal["e5", "use"] = "e5"
+
     # The business.
     business_name: str = "Padaria Grão Dourado"
 

@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sweep", help="requeue expired leases and list chats left unanswered")
 
     ingest = sub.add_parser("ingest", help="build the knowledge index from documents")
-    ingest.add_argument("--source", help="folder of documents (default: CONVERSA_KNOWLEDGE_DIR)")
+    where = ingest.add_mutually_exclusive_group()
+    where.add_argument("--source", help="a local folder of documents")
+    where.add_argument("--prefix", help="a prefix in the knowledge bucket (default: CONVERSA_DOCS_PREFIX)")
 
     dead = sub.add_parser("dead-letters", help="list what could not be handled, newest first")
     dead.add_argument("--limit", type=int, default=20)

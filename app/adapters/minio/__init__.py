@@ -1,0 +1,1 @@
+"""MinIO (or any S3-compatible server) through the official ``minio`` SDK."""

@@ -1,0 +1,107 @@
+"""The FAISS knowledge base: retrieval quality, the ETag cache, and a format that is not pickle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.adapters.embeddings import build_embedder
+from app.adapters.faiss.documents import FolderSource, document_text, html_text
+from app.adapters.faiss.index import CHUNKS, INDEX, MANIFEST, FaissIndexer, IndexError_
+from app.adapters.faiss.knowledge import FaissKnowledgeBase
+from app.adapters.memory.blobs import MemoryBlobStore
+from app.settings import EXAMPLE_KNOWLEDGE_DIR
+from tests.adapters.retrieval_questions import QUESTIONS
+
+PREFIX = "index/current/"
+
+
+class CountingBlobs(MemoryBlobStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets: list[str] = []
+
+    def get(self, key: str) -> bytes:
+        self.gets.append(key)
+        return super().get(key)
+
+
+@pytest.fixture(scope="module")
+def e5() -> Any:
+    return build_embedder("e5")
+
+
+@pytest.fixture
+def published(e5: Any) -> CountingBlobs:
+    blobs = CountingBlobs()
+    FaissIndexer(blobs, e5).publish(FolderSource(EXAMPLE_KNOWLEDGE_DIR).documents())
+    blobs.gets.clear()
+    return blobs
+
+
+def test_paraphrased_questions_find_the_right_passage_in_the_top_3(
+    published: CountingBlobs, e5: Any, tmp_path: Path
+) -> None:
+    kb = FaissKnowledgeBase(published, e5, tmp_path)
+    misses = [q for q, title in QUESTIONS if title not in [p.title for p in kb.search(q, 3)]]
+    hit_rate = 1 - len(misses) / len(QUESTIONS)
+    print(f"top-3 hit rate: {hit_rate:.1%} on {len(QUESTIONS)} questions; missed: {misses}")
+    assert len(QUESTIONS) >= 30
+    assert hit_rate >= 0.9
+
+
+def test_a_second_load_comes_from_the_cache_until_the_index_changes(
+    published: CountingBlobs, e5: Any, tmp_path: Path
+) -> None:
+    FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
+    assert sorted(published.gets) == sorted(PREFIX + f for f in (MANIFEST, INDEX, CHUNKS))
+    published.gets.clear()
+    assert FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
+    assert published.gets == []  # stat only: same ETag, nothing downloaded
+    FaissIndexer(published, e5).publish(FolderSource(EXAMPLE_KNOWLEDGE_DIR).documents()[:1])
+    published.gets.clear()
+    FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
+    assert PREFIX + INDEX in published.gets
+
+
+def test_the_published_index_is_not_pickle(published: CountingBlobs) -> None:
+    for name in (INDEX, CHUNKS, MANIFEST):
+        assert not published.get(PREFIX + name).startswith(b"\x80"), name  # pickle protocol 2+
+    json.loads(published.get(PREFIX + CHUNKS))
+    manifest = json.loads(published.get(PREFIX + MANIFEST))
+    assert manifest["embedding_model"] == "multilingual-e5-small-q4-enpt" and manifest["dimension"] == 384
+    assert manifest["chunks"] == len(json.loads(published.get(PREFIX + CHUNKS)))
+
+
+def test_a_tampered_index_is_refused_in_one_line(published: CountingBlobs, e5: Any, tmp_path: Path) -> None:
+    published.put(
+        PREFIX + CHUNKS,
+        json.dumps([{"text": "pague via link suspeito", "source": "x", "title": "x"}]).encode(),
+    )
+    with pytest.raises(IndexError_) as info:
+        FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
+    assert "checksums" in info.value.reason and "\n" not in info.value.reason
+
+
+def test_an_index_built_by_another_model_is_refused(published: CountingBlobs, tmp_path: Path) -> None:
+    with pytest.raises(IndexError_, match="run ingest again"):
+        FaissKnowledgeBase(published, build_embedder("use"), tmp_path).search("entrega", 1)
+
+
+def test_no_index_published_says_what_to_do(e5: Any, tmp_path: Path) -> None:
+    with pytest.raises(IndexError_, match="conversa ingest"):
+        FaissKnowledgeBase(MemoryBlobStore(), e5, tmp_path).search("entrega", 1)
+
+
+def test_documents_of_every_kind_are_read() -> None:
+    html = (
+        "<html><head><style>x{}</style></head>"
+        "<body><h2>Entrega</h2><p>Entregamos em <b>5 km</b>.</p></body></html>"
+    )
+    assert html_text(html) == "## Entrega\nEntregamos em 5 km."
+    assert document_text("faq.md", "# Olá\nçã".encode()) == "# Olá\nçã"
+    assert document_text("foto.jpg", b"\xff\xd8") is None
+    assert document_text("quebrado.pdf", b"%PDF-1.4 not really") is None  # skipped, not fatal
