@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from app.adapters.media import notes
 from app.adapters.media.factory import build_media_reader
@@ -20,10 +20,10 @@ from app.adapters.media.reader import LocalMediaReader
 from app.adapters.media.transcribers import OpenAITranscriber, UazapiTranscriber
 from app.adapters.media.whisper import WhisperTranscriber, bundled_model_dir
 from app.adapters.memory.gateway import RecordingGateway
-from app.domain.errors import ConfigurationError
 from app.domain.messages import InboundMessage, MediaRef, MessageKind
 from app.ports.media import Extraction
 from app.ports.messaging import DownloadedMedia
+from app.settings import Settings
 from tests.adapters import media_samples as samples
 from tests.fakes.openai_server import FakeOpenAI
 from tests.servers.openai import OPENAI_TEST_KEY
@@ -361,7 +361,7 @@ def test_whisper_without_a_model_is_a_note_not_a_crash(gateway: SpyGateway, tmp_
 
 def test_factory_builds_each_transcriber_from_settings(gateway: SpyGateway) -> None:
     def build(**values: object) -> LocalMediaReader:
-        return build_media_reader(SimpleNamespace(**values), gateway)
+        return build_media_reader(Settings(**values), gateway)  # type: ignore[arg-type]
 
     assert build().transcriber is None
     assert isinstance(build(transcriber="uazapi").transcriber, UazapiTranscriber)
@@ -373,8 +373,8 @@ def test_factory_builds_each_transcriber_from_settings(gateway: SpyGateway) -> N
     assert isinstance(whisper.transcriber, WhisperTranscriber)
     assert whisper.transcriber.model_dir == bundled_model_dir()
     assert whisper.transcriber.max_seconds == 90
-    limited = build(media_max_bytes=10, media_max_chars=50, ocr_languages="por+eng")
-    assert limited.limits.max_bytes == 10 and limited.limits.max_chars == 50
+    limited = build(media_max_bytes=10, media_max_chars=150, ocr_languages="por+eng")
+    assert limited.limits.max_bytes == 10 and limited.limits.max_chars == 150
     assert limited.ocr.languages == "por+eng"
-    with pytest.raises(ConfigurationError, match="CONVERSA_TRANSCRIBER"):
+    with pytest.raises(ValidationError, match="transcriber"):
         build(transcriber="vosk")

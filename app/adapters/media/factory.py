@@ -1,13 +1,8 @@
-"""Builds the local media reader from the settings (``CONVERSA_MEDIA=local``).
-
-Settings are read with defaults (``getattr``) so this package works before the fields are
-added to :class:`app.settings.Settings`; every name below is a ``CONVERSA_*`` variable.
-"""
+"""Builds the local media reader from the settings (``CONVERSA_MEDIA=local``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from app.adapters.media.limits import MediaLimits
 from app.adapters.media.ocr import TesseractOcr
@@ -15,50 +10,42 @@ from app.adapters.media.reader import LocalMediaReader
 from app.adapters.media.transcribers import OpenAITranscriber, Transcriber, UazapiTranscriber
 from app.domain.errors import ConfigurationError
 from app.ports.messaging import MessagingGateway
+from app.settings import Settings
 
 TRANSCRIBERS = ("none", "uazapi", "openai", "whisper")
 
 
-def secret(value: Any) -> str:
-    """A plain string from a pydantic ``SecretStr`` or a str."""
-    reveal = getattr(value, "get_secret_value", None)
-    return str(reveal() if reveal else value or "")
-
-
-def build_limits(settings: Any) -> MediaLimits:
+def build_limits(settings: Settings) -> MediaLimits:
     return MediaLimits(
-        max_bytes=int(getattr(settings, "media_max_bytes", 20_000_000)),
-        max_pdf_pages=int(getattr(settings, "media_max_pdf_pages", 30)),
-        max_ocr_pages=int(getattr(settings, "media_max_ocr_pages", 5)),
-        max_audio_seconds=int(getattr(settings, "media_max_audio_seconds", 300)),
-        max_chars=int(getattr(settings, "media_max_chars", 4_000)),
-        max_image_pixels=int(getattr(settings, "media_max_image_pixels", 40_000_000)),
+        max_bytes=settings.media_max_bytes,
+        max_pdf_pages=settings.media_max_pdf_pages,
+        max_ocr_pages=settings.media_max_ocr_pages,
+        max_audio_seconds=settings.media_max_audio_seconds,
+        max_chars=settings.media_max_chars,
+        max_image_pixels=settings.media_max_image_pixels,
     )
 
 
-def build_transcriber(settings: Any, limits: MediaLimits) -> Transcriber | None:
-    name = str(getattr(settings, "transcriber", "none")).lower()
-    language = str(getattr(settings, "transcription_language", "pt"))
+def build_transcriber(settings: Settings, limits: MediaLimits) -> Transcriber | None:
+    name = settings.transcriber
+    language = settings.transcription_language
     if name == "none":
         return None
     if name == "uazapi":
         return UazapiTranscriber()
     if name == "openai":
         return OpenAITranscriber(
-            base_url=str(
-                getattr(settings, "transcription_url", "")
-                or getattr(settings, "openai_base_url", "https://api.openai.com/v1")
-            ),
-            api_key=secret(getattr(settings, "transcription_api_key", ""))
-            or secret(getattr(settings, "openai_api_key", "")),
-            model=str(getattr(settings, "transcription_model", "whisper-1")),
+            base_url=settings.transcription_url or settings.openai_base_url,
+            api_key=settings.transcription_api_key.get_secret_value()
+            or settings.openai_api_key.get_secret_value(),
+            model=settings.transcription_model,
             language=language,
-            timeout_seconds=float(getattr(settings, "transcription_timeout_seconds", 60.0)),
+            timeout_seconds=settings.transcription_timeout_seconds,
         )
     if name == "whisper":
         from app.adapters.media.whisper import WhisperTranscriber, bundled_model_dir
 
-        configured = str(getattr(settings, "whisper_model_dir", "") or "")
+        configured = settings.whisper_model_dir
         model_dir = Path(configured) if configured else bundled_model_dir()
         if model_dir is None:
             raise ConfigurationError(
@@ -69,16 +56,16 @@ def build_transcriber(settings: Any, limits: MediaLimits) -> Transcriber | None:
             model_dir,
             language=language,
             max_seconds=limits.max_audio_seconds,
-            compute_type=str(getattr(settings, "whisper_compute_type", "int8")),
+            compute_type=settings.whisper_compute_type,
         )
     raise ConfigurationError(f"CONVERSA_TRANSCRIBER must be one of {', '.join(TRANSCRIBERS)}, not {name!r}")
 
 
-def build_media_reader(settings: Any, gateway: MessagingGateway) -> LocalMediaReader:
+def build_media_reader(settings: Settings, gateway: MessagingGateway) -> LocalMediaReader:
     limits = build_limits(settings)
     ocr = TesseractOcr(
-        languages=str(getattr(settings, "ocr_languages", "por")),
-        timeout_seconds=float(getattr(settings, "ocr_timeout_seconds", 30.0)),
+        languages=settings.ocr_languages,
+        timeout_seconds=settings.ocr_timeout_seconds,
         max_pixels=limits.max_image_pixels,
     )
     return LocalMediaReader(gateway, build_transcriber(settings, limits), ocr, limits)
