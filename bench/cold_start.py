@@ -48,14 +48,17 @@ def env() -> dict[str, str]:
     return clean
 
 
-def median_seconds(cmd: list[str], runs: int) -> float:
-    times = []
-    subprocess.run(cmd, capture_output=True, env=env(), cwd=ROOT, check=True)  # warm the page cache
-    for _ in range(runs):
-        start = time.perf_counter()
+def interleaved_medians(commands: list[list[str]], runs: int) -> list[float]:
+    """Median wall time of each command, run in turn so that machine noise hits all alike."""
+    times: list[list[float]] = [[] for _ in commands]
+    for cmd in commands:  # warm the page cache
         subprocess.run(cmd, capture_output=True, env=env(), cwd=ROOT, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    for _ in range(runs):
+        for i, cmd in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, env=env(), cwd=ROOT, check=True)
+            times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def receive_dependencies() -> list[str]:
@@ -74,10 +77,15 @@ def main() -> None:
     heavy = [d for d in deps if d in HEAVY]
     py = sys.executable
     bare_import = "import " + ", ".join(deps) if deps else "pass"
-    t_pass = median_seconds([py, "-c", "pass"], runs)
-    t_bare = median_seconds([py, "-c", bare_import], runs)
-    t_receive = median_seconds([py, "-m", "app.entrypoints.cli", "receive", "--body-file", str(BODY)], runs)
-    print(f"runs per figure            : {runs} (median)")
+    t_pass, t_bare, t_receive = interleaved_medians(
+        [
+            [py, "-c", "pass"],
+            [py, "-c", bare_import],
+            [py, "-m", "app.entrypoints.cli", "receive", "--body-file", str(BODY)],
+        ],
+        runs,
+    )
+    print(f"runs per figure            : {runs} (median, the three commands interleaved)")
     print(f"receive imports (3rd party): {', '.join(deps)}")
     print(f"heavy libraries on the path: {', '.join(heavy) or 'none'}")
     print(f"python -c pass             : {t_pass * 1000:7.1f} ms")
