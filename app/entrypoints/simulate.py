@@ -8,6 +8,7 @@ the customer in real time; ``/dono <texto>`` types as the owner, ``/sair`` quits
 from __future__ import annotations
 
 import argparse
+import heapq
 import select
 import sys
 import time
@@ -87,8 +88,6 @@ class RealTimeClock(VirtualClock):
             self.advance_to(self._queue[0][0])
 
     def advance_to(self, target_ms: int) -> None:
-        import heapq
-
         while self._queue and self._queue[0][0] <= target_ms:
             _, _, callback = heapq.heappop(self._queue)
             callback()
