@@ -23,8 +23,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.background import BackgroundHTTPServer
 
 PASSAGE = re.compile(r"<trecho n=\"(\d+)\"[^>]*>\n(.*?)\n</trecho>", re.DOTALL)
 
@@ -103,31 +105,19 @@ def default_chat_content(messages: list[dict[str, Any]]) -> str:
     return str(answer["resposta"])
 
 
-class FakeOpenAI:
+class FakeOpenAI(BackgroundHTTPServer):
     def __init__(self, api_key: str = "") -> None:
         self.api_key = api_key  # when set, other keys get 401, like the real API
         self.requests: list[Recorded] = []
         self.transcript = ""
         self._script: deque[Scripted] = deque()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
         """The base URL clients are given (``…/v1``)."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def start(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def reset(self) -> None:
         with self._lock:

@@ -28,8 +28,10 @@ import time
 import uuid
 from collections import deque
 from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.background import BackgroundHTTPServer
 
 DEFAULT_TOKEN = "uazapi-fake-token"
 OWNER = "5541999990000"
@@ -69,34 +71,18 @@ class Rule:
     drop: bool = False
 
 
-class FakeUazapi:
+class FakeUazapi(BackgroundHTTPServer):
     def __init__(self, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0) -> None:
         self.token = token
         self.requests: list[Recorded] = []
         self.media: dict[str, Media] = {}
         self._rules: dict[str, deque[Rule]] = {}
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        super().__init__(self._handler(), host, port)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> FakeUazapi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- what tests control -------------------------------------------------------------
 
