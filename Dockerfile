@@ -1,9 +1,11 @@
 # The Kestra worker image: the official Kestra image plus Python and Conversa, so flows run
-# `conversa …` with the Process task runner — no container started per WhatsApp message.
-ARG KESTRA_VERSION=v2.0.5
+# `conversa …` with shell.Commands on the Process task runner — no container per message.
+# KESTRA_VERSION is the version whose engine runs these flows in the test suite (tests/kestra).
+ARG KESTRA_VERSION=v2.0.0
 FROM kestra/kestra:${KESTRA_VERSION}
 
-USER root  # the official compose runs Kestra as root too
+# Packages need root; the official compose file runs Kestra as root too.
+USER root
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-venv python3-pip \
         tesseract-ocr tesseract-ocr-por \
@@ -13,7 +15,7 @@ COPY pyproject.toml README.md /opt/conversa-src/
 COPY app /opt/conversa-src/app
 RUN python3 -m venv /opt/conversa \
  && /opt/conversa/bin/pip install --no-cache-dir '/opt/conversa-src[real]' \
- && ln -s /opt/conversa/bin/conversa /usr/local/bin/conversa \
- && conversa --help > /dev/null
+ && /opt/conversa/bin/conversa --help > /dev/null
 
-
+# The Process task runner inherits the worker's PATH: `conversa` is found there.
+ENV PATH=/opt/conversa/bin:$PATH

@@ -24,7 +24,13 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="chat key from receive: instance/jid, e.g. main/5511999999999@s.whatsapp.net",
     )
-    process.add_argument("--wait-ms", type=int, default=None, help="longest wait for quiet in this run")
+    waiting = process.add_mutually_exclusive_group()
+    waiting.add_argument("--wait-ms", type=int, default=None, help="longest wait for quiet in this run")
+    waiting.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="never sleep for quiet: answer if the chat is quiet, else return 'waiting' with retry_in_ms",
+    )
 
     sub.add_parser("sweep", help="requeue expired leases and list chats left unanswered")
 

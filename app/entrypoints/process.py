@@ -1,5 +1,9 @@
 """``conversa process --chat ID``: answer what waits for one chat, then exit.
 
+With ``--no-wait`` (what the Kestra flow runs) it never sleeps for quiet: it answers a quiet
+chat, or returns ``waiting``/``busy`` with ``come_back`` and ``retry_in`` at once, and the
+flow pauses in Kestra — holding no worker — until then.
+
 Exit code 0 when the run did its job (answered, nothing to do, or left the chat to the
 next run); 1 when it failed — the batch is back in the buffer for the retry.
 """
@@ -21,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     container = build_container()
     settings = container.settings()
     setup_logging(settings.log_level)
-    wait_ms = settings.process_wait_ms if args.wait_ms is None else args.wait_ms
+    wait_ms = 0 if args.no_wait else settings.process_wait_ms if args.wait_ms is None else args.wait_ms
     try:
         result = container.process()(args.chat, wait_ms)
     except Exception as error:

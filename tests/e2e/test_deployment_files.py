@@ -56,3 +56,36 @@ def test_no_secret_value_is_written_in_a_flow() -> None:
         for line in text.splitlines():
             if re.search(r"(TOKEN|KEY|PASSWORD|SECRET)\w*:", line):
                 assert "secret(" in line or ("{{" not in line and line.strip().endswith(":")), line
+
+
+def dockerfile_instructions() -> list[tuple[str, tuple[str, ...]]]:
+    """The Dockerfile as Docker's own parser (moby/buildkit, via the `dockerfile` package) reads it."""
+    import dockerfile
+
+    return [(c.cmd.upper(), tuple(c.value)) for c in dockerfile.parse_file(str(ROOT / "Dockerfile"))]
+
+
+def kestra_version_under_test() -> str:
+    """The Kestra version whose engine runs the flows in tests/kestra (its pom.xml)."""
+    pom = (ROOT / "tests" / "kestra" / "pom.xml").read_text(encoding="utf-8")
+    found = re.search(r"<kestra\.version>([^<]+)</kestra\.version>", pom)
+    assert found, "tests/kestra/pom.xml names no <kestra.version>"
+    return found.group(1)
+
+
+def test_worker_image_is_the_kestra_version_the_suite_runs() -> None:
+    instructions = dockerfile_instructions()
+    args = dict(v[0].split("=", 1) for cmd, v in instructions if cmd == "ARG" and "=" in v[0])
+    (base,) = [v[0] for cmd, v in instructions if cmd == "FROM"]
+    image = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], base)
+    assert image == f"kestra/kestra:v{kestra_version_under_test()}"
+
+
+def test_worker_image_runs_as_root_with_conversa_on_the_path() -> None:
+    instructions = dockerfile_instructions()
+    users = [v[0] for cmd, v in instructions if cmd == "USER"]
+    assert users == ["root"], users  # a plain user name: Dockerfiles have no inline comments
+    paths = [v[1] for cmd, v in instructions if cmd == "ENV" and v[0] == "PATH"]
+    assert paths and paths[-1].split(":")[0] == "/opt/conversa/bin"
+    runs = " ".join(v[0] for cmd, v in instructions if cmd == "RUN")
+    assert "/opt/conversa/bin/pip install" in runs and "/opt/conversa/bin/conversa --help" in runs

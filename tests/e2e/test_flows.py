@@ -1,7 +1,8 @@
 """Static checks of flows/: Kestra 2.0 syntax only, safe commands, the right wiring.
 
-A real Kestra executes these flows in the Kestra suite; these checks catch, without a
-server, what Kestra 2.0 removed or what would be unsafe.
+Kestra 2.0.0's own engine loads and executes these flows in the Kestra suite
+(``tests/kestra``, ``make test-kestra``); these checks catch, without a JVM, what Kestra 2.0
+rejects or what would be unsafe.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import yaml
 FLOWS = sorted((Path(__file__).parents[2] / "flows").glob("*.yml"))
 REMOVED_IN_2_0 = {
     "trigger conditions (use when:)": re.compile(r"^\s*conditions:", re.M),
-    "runIf (use when:)": re.compile(r"^\s*runIf:", re.M),
+    "when: on a task (2.0.0 rejects it: use runIf)": re.compile(r"^\s+- id: .*\n(?:\s+\w+: .*\n)*?\s+when:", re.M),
+    "Pebble `is string` (no such test in 2.0.0)": re.compile(r"\bis\s+string\b"),
     "the json filter (use toJson)": re.compile(r"\|\s*json\b"),
     "the json() function (use fromJson)": re.compile(r"(?<![A-Za-z])json\("),
     "pluginDefaults": re.compile(r"pluginDefaults|taskDefaults"),
@@ -66,7 +68,7 @@ def test_flow_is_described_labelled_and_exposes_outputs(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
 def test_commands_run_conversa_on_the_process_runner_without_templating_the_shell(path: Path) -> None:
-    scripts = [t for t in tasks(load(path)) if t["type"].endswith("python.Commands")]
+    scripts = [t for t in tasks(load(path)) if t["type"] == "io.kestra.plugin.scripts.shell.Commands"]
     assert scripts
     for task in scripts:
         assert task["taskRunner"]["type"] == "io.kestra.plugin.core.runner.Process"
@@ -94,6 +96,22 @@ def test_webhook_key_is_a_secret_and_the_body_goes_in_as_a_file() -> None:
     assert receive["commands"] == ["conversa receive --body-file body.json"]
 
 
+def test_every_command_task_is_the_shell_plugin() -> None:
+    """python.Commands in 2.0 manages Python with uv and downloads it at run time; conversa needs none."""
+    for path in FLOWS:
+        for task in tasks(load(path)):
+            assert not task["type"].startswith("io.kestra.plugin.scripts.python."), (path.stem, task["id"])
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
+def test_no_flow_starts_itself(path: Path) -> None:
+    """2.0.0 refuses a flow with a Subflow to itself ("Recursive call to flow")."""
+    flow = load(path)
+    for task in tasks(flow):
+        if task["type"].endswith("flow.Subflow"):
+            assert task["flowId"] != flow["id"], task["id"]
+
+
 def test_process_is_started_without_waiting_and_retried_on_failure() -> None:
     receive = load(next(p for p in FLOWS if p.stem == "receive-whatsapp"))
     start = next(t for t in tasks(receive) if t["type"].endswith("flow.Subflow"))
@@ -101,6 +119,18 @@ def test_process_is_started_without_waiting_and_retried_on_failure() -> None:
     process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
     task = next(t for t in tasks(process) if t["id"] == "process")
     assert task["retry"]["maxAttempts"] >= 2 and process["errors"]
+
+
+def test_process_waits_for_quiet_in_kestra_not_in_a_worker() -> None:
+    """The command never sleeps for quiet; a Pause (no worker held) waits, then it runs again."""
+    process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
+    (loop,) = process["tasks"]
+    assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil"
+    run, pause = loop["tasks"]
+    assert run["commands"] == ['conversa process --chat "$CHAT_ID" --no-wait']
+    assert pause["type"] == "io.kestra.plugin.core.flow.Pause"
+    assert "retry_in" in pause["pauseDuration"] and "come_back" in pause["runIf"]
+    assert "come_back" in loop["condition"]
 
 
 def test_sweep_runs_every_minute() -> None:

@@ -62,3 +62,16 @@ def test_dead_letters_land_in_redis(redis_url: str, tmp_path: Path) -> None:
     assert run.returncode == 1
     listed = last_json(conversa("dead-letters", env=env))
     assert listed["count"] == 1 and listed["dead_letters"][0]["body"] == "{oops"
+
+
+def test_no_wait_mode_says_when_to_come_back_and_never_sleeps(redis_url: str, tmp_path: Path) -> None:
+    """What the Kestra flow runs: a chat still typing gets ``come_back`` and ``retry_in`` at once."""
+    env = {**redis_env(redis_url, tmp_path), "CONVERSA_QUIET_MS": "20000"}
+    chat = last_json(conversa("receive", stdin=body("Oi", "NW1"), env=env))["chat_id"]
+    waiting = last_json(conversa("process", "--chat", chat, "--no-wait", env=env))
+    assert waiting["status"] == "waiting" and waiting["come_back"] is True
+    assert 15_000 < waiting["retry_in_ms"] <= 20_000  # it did not sleep out the quiet period
+    assert waiting["retry_in"] == f"PT{waiting['retry_in_ms'] / 1000:g}S"
+    quiet = {**env, "CONVERSA_QUIET_MS": "0"}
+    answered = last_json(conversa("process", "--chat", chat, "--no-wait", env=quiet))
+    assert answered["status"] == "answered" and answered["come_back"] is False

@@ -35,8 +35,21 @@ class ProcessResult:
     retry_in_ms: int = 0
     handoff: bool = False
 
+    @property
+    def come_back(self) -> bool:
+        """The chat still needs a processor later: its customer may be typing, or it is busy."""
+        return self.status in ("waiting", "busy")
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The result, plus what a scheduler needs to come back: ``come_back`` and ``retry_in``.
+
+        ``retry_in`` is an ISO-8601 duration (``PT2.5S``), the form Kestra's ``Pause`` takes.
+        """
+        return {
+            **asdict(self),
+            "come_back": self.come_back,
+            "retry_in": f"PT{max(self.retry_in_ms, 1) / 1000:g}S",
+        }
 
 
 @dataclass(frozen=True, slots=True)
