@@ -17,7 +17,9 @@ import yaml
 FLOWS = sorted((Path(__file__).parents[2] / "flows").glob("*.yml"))
 REMOVED_IN_2_0 = {
     "trigger conditions (use when:)": re.compile(r"^\s*conditions:", re.M),
-    "when: on a task (2.0.0 rejects it: use runIf)": re.compile(r"^\s+- id: .*\n(?:\s+\w+: .*\n)*?\s+when:", re.M),
+    "when: on a task (2.0.0 rejects it: use runIf)": re.compile(
+        r"^\s+- id: .*\n(?:\s+\w+: .*\n)*?\s+when:", re.M
+    ),
     "Pebble `is string` (no such test in 2.0.0)": re.compile(r"\bis\s+string\b"),
     "the json filter (use toJson)": re.compile(r"\|\s*json\b"),
     "the json() function (use fromJson)": re.compile(r"(?<![A-Za-z])json\("),
