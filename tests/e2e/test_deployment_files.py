@@ -89,3 +89,16 @@ def test_worker_image_runs_as_root_with_conversa_on_the_path() -> None:
     assert paths and paths[-1].split(":")[0] == "/opt/conversa/bin"
     runs = " ".join(v[0] for cmd, v in instructions if cmd == "RUN")
     assert "/opt/conversa/bin/pip install" in runs and "/opt/conversa/bin/conversa --help" in runs
+
+
+def test_separate_workers_can_reach_the_controller_over_grpc() -> None:
+    """Kestra 2.0 workers dial a worker controller; the extra worker service must find it."""
+    services = compose()["services"]
+    config = yaml.safe_load(services["kestra"]["environment"]["KESTRA_CONFIGURATION"])["kestra"]
+    worker = yaml.safe_load(services["conversa-worker"]["environment"]["KESTRA_CONFIGURATION"])["kestra"]
+    port = config["controller"]["port"]
+    controllers = worker["worker"]["controllers"]
+    assert controllers["type"] == "STATIC"
+    assert controllers["static"]["endpoints"] == [f"kestra:{port}"]
+    assert services["conversa-worker"]["command"][:2] == ["server", "worker"]
+    assert "kestra" in services["conversa-worker"]["depends_on"]
