@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench venv clean
+.PHONY: demo test test-kestra lint typecheck unit bench venv clean
 
 $(BIN)/conversa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: $(VENV)/.real
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+## test-kestra: the flows on Kestra 2.0.0's own engine (Maven module tests/kestra, needs a JDK 25)
+test-kestra:
+	@command -v mvn >/dev/null 2>&1 || { echo "test-kestra: Maven (mvn) is not installed" >&2; exit 1; }
+	JAVA_HOME="$$(scripts/find-jdk25.sh)" && export JAVA_HOME && \
+		mvn -B --no-transfer-progress -f tests/kestra/pom.xml test $(MVN_ARGS)
 
 bench: venv
 	$(BIN)/python bench/cold_start.py

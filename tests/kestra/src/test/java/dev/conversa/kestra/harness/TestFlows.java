@@ -1,0 +1,36 @@
+package dev.conversa.kestra.harness;
+
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** Where the flows under test are: the repository's own, and the harness's small ones. */
+public final class TestFlows {
+
+    /** The namespace of every flow under src/test/resources/flows: apart from Conversa's own. */
+    public static final String HARNESS_NAMESPACE = "conversa.harness";
+
+    private TestFlows() {
+    }
+
+    /**
+     * The repository's {@code flows/}, as they ship. Maven passes it as {@code conversa.flows.dir}
+     * (module basedir + {@code ../../flows}); outside Maven, the same path from the working directory.
+     */
+    public static Path conversaFlows() {
+        String configured = System.getProperty("conversa.flows.dir");
+        Path folder = configured != null ? Path.of(configured) : Path.of("..", "..", "flows");
+        return folder.toAbsolutePath().normalize();
+    }
+
+    /** A folder of test resources, e.g. {@code flows} or {@code invalid-flows/container-image}. */
+    public static Path resourceFolder(String name) {
+        URL url = Objects.requireNonNull(TestFlows.class.getClassLoader().getResource(name), "no test resource " + name);
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
