@@ -223,6 +223,19 @@ public final class KestraEngine implements AutoCloseable {
             () -> executions(namespace, flowId).stream().filter(condition).findFirst());
     }
 
+    /** Kills a running execution (its running commands too) and waits until Kestra says it is KILLED. */
+    public Execution kill(String executionId) {
+        Execution execution = execution(executionId).orElseThrow(() -> new IllegalArgumentException("no execution " + executionId));
+        if (hasEnded(execution)) {
+            return execution;
+        }
+        try {
+            return bean(TestRunnerUtils.class).killExecution(execution);
+        } catch (QueueException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Whether the execution is in a terminal state (a PAUSED or queued one is not). */
     public static boolean hasEnded(Execution execution) {
         return execution.getState().isTerminated();

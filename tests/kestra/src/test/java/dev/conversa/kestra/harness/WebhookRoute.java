@@ -21,6 +21,8 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import jakarta.inject.Inject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.net.http.HttpHeaders;
@@ -43,6 +45,8 @@ import java.util.TreeMap;
  */
 @Controller("/api/v1/{tenant}/executions/webhook")
 public class WebhookRoute {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookRoute.class);
 
     @Inject
     FlowRepositoryInterface flowRepository;
@@ -84,18 +88,29 @@ public class WebhookRoute {
     }
 
     /** The enabled webhook trigger of the flow whose key, once rendered (it may use secret()), is {@code key}. */
-    private Optional<AbstractWebhookTrigger> triggerWithKey(Flow flow, String key) throws IllegalVariableEvaluationException {
+    private Optional<AbstractWebhookTrigger> triggerWithKey(Flow flow, String key) {
         if (flow.getTriggers() == null) {
             return Optional.empty();
         }
         for (var candidate : flow.getTriggers()) {
             if (candidate instanceof AbstractWebhookTrigger webhook
                 && !webhook.isDisabled()
-                && key.equals(webhookService.runContext(flow, webhook).render(webhook.getKey()))) {
+                && key.equals(renderedKey(flow, webhook))) {
                 return Optional.of(webhook);
             }
         }
         return Optional.empty();
+    }
+
+    /** The trigger's key; null (no match) if it cannot be rendered, e.g. its secret is not set. */
+    private @Nullable String renderedKey(Flow flow, AbstractWebhookTrigger webhook) {
+        try {
+            return webhookService.runContext(flow, webhook).render(webhook.getKey());
+        } catch (IllegalVariableEvaluationException e) {
+            log.warn("Webhook key of {}.{} cannot be rendered (is its secret set as SECRET_<NAME>?): {}",
+                flow.getNamespace(), flow.getId(), e.getMessage());
+            return null;
+        }
     }
 
     private static io.kestra.core.http.HttpRequest toKestraRequest(HttpRequest<?> request, @Nullable String body) {
