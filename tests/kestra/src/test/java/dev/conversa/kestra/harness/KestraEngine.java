@@ -2,11 +2,13 @@ package dev.conversa.kestra.harness;
 
 import io.kestra.core.exceptions.InternalException;
 import io.kestra.core.models.executions.Execution;
+import io.kestra.core.models.executions.LogEntry;
 import io.kestra.core.models.executions.TaskRun;
 import io.kestra.core.models.flows.FlowWithSource;
 import io.kestra.core.repositories.ExecutionRepositoryInterface;
 import io.kestra.core.repositories.FlowRepositoryInterface;
 import io.kestra.core.repositories.LocalFlowRepositoryLoader;
+import io.kestra.core.repositories.LogDataStoreInterface;
 import io.kestra.core.queues.QueueException;
 import io.kestra.core.runners.FlowInputOutput;
 import io.kestra.core.runners.TestRunner;
@@ -19,6 +21,7 @@ import io.micronaut.data.model.Pageable;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -271,6 +274,22 @@ public final class KestraEngine implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         }).toList();
+    }
+
+    /** The execution's own log lines (task stdout/stderr included), oldest first: "LEVEL taskId: message". */
+    public List<String> logs(String executionId) {
+        return bean(LogDataStoreInterface.class).findByExecutionId(TENANT, executionId, Level.TRACE).stream()
+            .sorted(Comparator.comparing(LogEntry::getTimestamp))
+            .map(entry -> entry.getLevel() + " " + (entry.getTaskId() == null ? "-" : entry.getTaskId())
+                + ": " + entry.getMessage())
+            .toList();
+    }
+
+    /** {@link #describe(Execution)} plus the execution's logs: the message for a failed assertion. */
+    public String explain(Execution execution) {
+        StringBuilder text = new StringBuilder(describe(execution)).append("\n  logs:");
+        logs(execution.getId()).forEach(line -> text.append("\n    ").append(line));
+        return text.toString();
     }
 
     /** The state of each task run, {@code taskId -> state}, to explain a failed assertion. */

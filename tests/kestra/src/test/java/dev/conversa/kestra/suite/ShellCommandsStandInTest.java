@@ -33,7 +33,7 @@ class ShellCommandsStandInTest {
     void commands_get_env_input_files_secrets_and_emit_outputs(KestraEngine engine) {
         Execution execution = engine.run(HARNESS_NAMESPACE, "shell-outputs", Map.of("greeting", "olá"), TIMEOUT);
 
-        assertEquals(State.Type.SUCCESS, execution.getState().getCurrent(), () -> KestraEngine.describe(execution));
+        assertEquals(State.Type.SUCCESS, execution.getState().getCurrent(), () -> engine.explain(execution));
         Map<String, Object> vars = vars(engine.taskOutputs(execution, "run"));
         assertEquals("olá", vars.get("greeting"), "env var rendered from an input");
         assertEquals("olá from a file", vars.get("file"), "inputFiles written to the working directory");
@@ -48,18 +48,32 @@ class ShellCommandsStandInTest {
     void run_if_false_skips_the_task(KestraEngine engine) {
         Execution execution = engine.run(HARNESS_NAMESPACE, "shell-outputs", Map.of(), TIMEOUT);
 
-        assertEquals(State.Type.SUCCESS, execution.getState().getCurrent(), () -> KestraEngine.describe(execution));
+        assertEquals(State.Type.SUCCESS, execution.getState().getCurrent(), () -> engine.explain(execution));
         assertEquals(State.Type.SKIPPED,
             execution.findTaskRunsByTaskId("only-for-nope").getFirst().getState().getCurrent(),
-            () -> KestraEngine.describe(execution));
+            () -> engine.explain(execution));
     }
 
     @Test
     void a_non_zero_exit_fails_the_task_and_stops_the_script(KestraEngine engine) {
         Execution execution = engine.run(HARNESS_NAMESPACE, "shell-fails", Map.of(), TIMEOUT);
 
-        assertEquals(State.Type.FAILED, execution.getState().getCurrent(), () -> KestraEngine.describe(execution));
+        assertEquals(State.Type.FAILED, execution.getState().getCurrent(), () -> engine.explain(execution));
         assertEquals(State.Type.FAILED, execution.findTaskRunsByTaskId("fail").getFirst().getState().getCurrent());
+        assertTrue(engine.logs(execution.getId()).stream().anyMatch(line -> line.contains("exit code 3")),
+            () -> "the failure is in the execution's logs: " + engine.explain(execution));
+        assertEquals(Map.of("reached", "before"), vars(engine.taskOutputs(execution, "fail")),
+            "set -e: nothing ran after the failing command");
+    }
+
+    @Test
+    void a_command_past_the_timeout_is_stopped_and_fails(KestraEngine engine) {
+        long start = System.nanoTime();
+        Execution execution = engine.run(HARNESS_NAMESPACE, "shell-timeout", Map.of(), TIMEOUT);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertEquals(State.Type.FAILED, execution.getState().getCurrent(), () -> engine.explain(execution));
+        assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, () -> "the 30 s sleep was not stopped: took " + took);
     }
 
     @Test

@@ -60,7 +60,7 @@ class WebhookRouteTest {
         assertNotNull(executionId, () -> "no execution id in the webhook answer: " + response.body());
 
         Execution execution = engine.awaitTerminal(executionId, Duration.ofSeconds(60));
-        assertEquals(State.Type.SUCCESS, execution.getState().getCurrent(), () -> KestraEngine.describe(execution));
+        assertEquals(State.Type.SUCCESS, execution.getState().getCurrent(), () -> engine.explain(execution));
         Map<String, Object> outputs = engine.flowOutputs(execution);
         assertEquals(JSON.readTree(body), JSON.readTree((String) outputs.get("body")),
             "trigger.body | toJson gives the posted JSON back");
