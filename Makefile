@@ -23,15 +23,16 @@ venv: $(BIN)/conversa
 demo: venv
 	$(BIN)/conversa simulate --script app/examples/scenarios/burst.yaml
 
-## test: install what the tests need, then lint, type-check and run the whole suite
+## test: install what the tests need, then lint, type-check, run the Python suite and the Kestra suite
 test: $(VENV)/.real
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+	$(MAKE) test-kestra
 
 ## test-kestra: the flows on Kestra 2.0.0's own engine (Maven module tests/kestra, needs a JDK 25)
-test-kestra:
+test-kestra: $(VENV)/.real
 	@command -v mvn >/dev/null 2>&1 || { echo "test-kestra: Maven (mvn) is not installed" >&2; exit 1; }
 	JAVA_HOME="$$(scripts/find-jdk25.sh)" && export JAVA_HOME && \
 		mvn -B --no-transfer-progress -f tests/kestra/pom.xml test $(MVN_ARGS)

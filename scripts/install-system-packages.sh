@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests run for real: Redis, tesseract (+ Portuguese), espeak-ng (to make
-# a voice note), fonts with accents (to render OCR test images). Idempotent; needs root.
+# a voice note), fonts with accents (to render OCR test images), Maven (the Kestra suite).
+# Idempotent; needs root.
 set -euo pipefail
-packages=(redis-server tesseract-ocr tesseract-ocr-por espeak-ng fonts-dejavu-core)
+packages=(redis-server tesseract-ocr tesseract-ocr-por espeak-ng fonts-dejavu-core maven)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
