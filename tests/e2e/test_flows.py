@@ -124,15 +124,20 @@ def test_process_is_started_without_waiting_and_retried_on_failure() -> None:
 
 
 def test_process_waits_for_quiet_in_kestra_not_in_a_worker() -> None:
-    """The command never sleeps for quiet; a Pause (no worker held) waits, then it runs again."""
+    """The command never sleeps for quiet; the loop comes back after its ``retry_in`` (no worker held).
+
+    Kestra 2.0.0 schedules every LoopUntil iteration through the executor, whatever the
+    interval (PT0S is refused at run time), so the interval itself is the wait: a Pause in
+    the loop would add a second round trip per iteration.
+    """
     process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
     (loop,) = process["tasks"]
     assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil"
-    run, pause = loop["tasks"]
+    (run,) = loop["tasks"]
     assert run["commands"] == ['conversa process --chat "$CHAT_ID" --no-wait']
-    assert pause["type"] == "io.kestra.plugin.core.flow.Pause"
-    assert "retry_in" in pause["pauseDuration"] and "come_back" in pause["runIf"]
     assert "come_back" in loop["condition"]
+    assert "outputs.process.vars.retry_in" in loop["checkFrequency"]["interval"]
+    assert loop["checkFrequency"]["maxIterations"] > 0 and loop["failOnMaxReached"] is True
 
 
 def test_sweep_runs_every_minute() -> None:
