@@ -93,6 +93,10 @@ def test_webhook_key_is_a_secret_and_the_body_goes_in_as_a_file() -> None:
     (webhook,) = flow["triggers"]
     assert webhook["type"] == "io.kestra.plugin.core.trigger.Webhook"
     assert webhook["key"] == "{{ secret('WEBHOOK_KEY') }}"
+    # A JSON body arrives parsed (toJson turns it back into text); any other body must reach
+    # `conversa receive` as sent, to be kept raw as a dead letter (toJson would quote it).
+    body = webhook["inputs"]["body"]
+    assert "trigger.body | toJson" in body and "trigger.body is map" in body
     receive = next(t for t in tasks(flow) if t["id"] == "receive")
     assert receive["inputFiles"] == {"body.json": "{{ inputs.body }}"}
     assert receive["commands"] == ["conversa receive --body-file body.json"]
