@@ -94,8 +94,13 @@ def process_rules(s: Settings) -> ProcessRules:
 
 
 def uazapi_gateway(s: Settings) -> Any:
+    """The Uazapi client; its token is checked here, not in Settings, because only the commands
+    that call Uazapi (receive, process) get it: sweep, ingest and dead-letters run without."""
     from app.adapters.uazapi.client import UazapiGateway
+    from app.domain.errors import ConfigurationError
 
+    if not s.uazapi_token.get_secret_value():
+        raise ConfigurationError("gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN")
     return UazapiGateway(
         s.uazapi_url,
         s.uazapi_token.get_secret_value(),

@@ -116,12 +116,6 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def _uazapi_needs_a_token(self) -> Settings:
-        if self.gateway == "uazapi" and not self.uazapi_token.get_secret_value():
-            raise ValueError("gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN")
-        return self
-
-    @model_validator(mode="after")
     def _lease_outlives_a_part(self) -> Settings:
         """A lease shorter than one part's typing delay would expire while sending it."""
         if self.lease_ms <= self.typing_max_ms + 1_000:

@@ -137,6 +137,23 @@ def test_invalid_settings_fail_with_one_line() -> None:
     ]
 
 
+def test_only_the_commands_that_call_uazapi_need_its_token(tmp_path: Path) -> None:
+    """The flows give the Uazapi token to receive and process only, as an operator's shell lacks it.
+
+    With ``CONVERSA_GATEWAY=uazapi`` set for the whole worker (as docker-compose.yml does),
+    ``sweep``, ``ingest`` and ``dead-letters`` must still run without the token.
+    """
+    env = {"CONVERSA_GATEWAY": "uazapi", "CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
+    assert conversa("sweep", env=env).returncode == 0
+    assert conversa("ingest", env=env).returncode == 0
+    assert conversa("dead-letters", env=env).returncode == 0
+    run = conversa("process", "--chat", "5541999990000@s.whatsapp.net", "--wait-ms", "0", env=env)
+    assert run.returncode == 1
+    assert run.stderr.decode().strip().splitlines()[-1] == (
+        "conversa process: ConfigurationError: gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN"
+    )
+
+
 FAST = {"CONVERSA_QUIET_MS": "200", "CONVERSA_TYPING_MIN_MS": "0", "CONVERSA_TYPING_MAX_MS": "50"}
 
 
