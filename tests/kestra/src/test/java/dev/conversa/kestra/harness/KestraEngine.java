@@ -220,6 +220,19 @@ public final class KestraEngine implements AutoCloseable {
         });
     }
 
+    /**
+     * Waits until at least {@code count} executions of the flow match {@code which} and all of
+     * those have ended; returns them, oldest first (e.g. the executions about one chat).
+     */
+    public List<Execution> awaitTerminalExecutions(String namespace, String flowId, Predicate<Execution> which,
+                                                   int count, Duration timeout) {
+        return awaitValue(count + " ended matching execution(s) of " + namespace + "." + flowId, timeout, () -> {
+            List<Execution> matching = executions(namespace, flowId).stream().filter(which).toList();
+            return matching.size() >= count && matching.stream().allMatch(KestraEngine::hasEnded)
+                ? Optional.of(matching) : Optional.empty();
+        });
+    }
+
     /** Waits for the first execution of the flow that matches {@code condition}. */
     public Execution awaitExecution(String namespace, String flowId, Predicate<Execution> condition, Duration timeout) {
         return awaitValue("an execution of " + namespace + "." + flowId + " matching the condition", timeout,
