@@ -1,0 +1,467 @@
+package dev.conversa.kestra.suite;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.conversa.kestra.harness.ConversaServices;
+import dev.conversa.kestra.harness.ConversaServices.CommandRun;
+import dev.conversa.kestra.harness.ConversaServices.UazapiRequest;
+import dev.conversa.kestra.harness.ConversaServicesExtension;
+import dev.conversa.kestra.harness.FlowLoadReport;
+import dev.conversa.kestra.harness.KestraEngine;
+import dev.conversa.kestra.harness.KestraEngineExtension;
+import dev.conversa.kestra.harness.TestFlows;
+import dev.conversa.kestra.harness.UazapiFixtures;
+import dev.conversa.kestra.harness.UazapiFixtures.Chat;
+import io.kestra.core.models.executions.Execution;
+import io.kestra.core.models.flows.State;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Conversa's real flows, end to end, on Kestra 2.0.0's engine: webhooks posted to the webhook
+ * route, the project's own {@code conversa} console script run by the worker, a real Redis, the
+ * S3 server and the fake Uazapi ({@link ConversaServices}). The assertions are on what the fake
+ * Uazapi received and on Kestra's execution states and flow outputs.
+ *
+ * <p>The pom gives the commands a 2 s quiet period, typing delays of 0.1–0.3 s and a 5 s lease.
+ * Each scenario has its own customer number (its own chat), so the scenarios cannot see each
+ * other's messages; the sweep's Schedule, which fires every minute while this class runs, may
+ * start an extra processor for a chat, which the lease turns into a no-op: so the assertions
+ * count answers, never processors started by the sweep.
+ *
+ * <p>The orphaned chat (scenario 4) is made before the flows load, in {@link #setUp}, so that
+ * the wait for the sweep's minute overlaps the other scenarios; it is checked last.
+ */
+@ExtendWith({ConversaServicesExtension.class, KestraEngineExtension.class})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConversaEndToEndTest {
+
+    private static final Logger log = LoggerFactory.getLogger(ConversaEndToEndTest.class);
+    static final String NAMESPACE = "conversa";
+    static final Set<String> FLOWS = Set.of(
+        "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge");
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String WEBHOOK_KEY = ConversaServices.secret("WEBHOOK_KEY");
+    /** CONVERSA_QUIET_MS, as the pom sets it for the commands. */
+    static final Duration QUIET = Duration.ofMillis(Long.parseLong(System.getenv("CONVERSA_QUIET_MS")));
+    static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
+    /** The sweep fires on the minute; the orphan's lease must have expired first. */
+    static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(130);
+
+    static final Chat BURST = UazapiFixtures.chat("5541990000001");
+    static final Chat DUPLICATE = UazapiFixtures.chat("5541990000002");
+    static final Chat ECHO = UazapiFixtures.chat("5541990000003");
+    static final Chat TAKEOVER = UazapiFixtures.chat("5541990000004");
+    static final Chat ORPHAN = UazapiFixtures.chat("5541990000005");
+    static final Chat KNOWLEDGE = UazapiFixtures.chat("5541990000006");
+    static final Chat MALFORMED = UazapiFixtures.chat("5541990000007");
+
+    /** The part the killed processor was sending when it died (stalled at the fake Uazapi). */
+    static UazapiRequest orphanStalledPart;
+    /** The checksum of the index published before the flows ran (the example FAQ only). */
+    static String baseIndexChecksum;
+
+    @BeforeAll
+    static void setUp(ConversaServices services, KestraEngine engine) throws Exception {
+        baseIndexChecksum = publishTheExampleKnowledge(services);
+        // Before the flows load: no sweep and no processor can take the orphan's batch first,
+        // and nothing else is sending when the fake Uazapi's next /send/text is made to stall.
+        orphanStalledPart = orphanAChat(services);
+
+        FlowLoadReport report = engine.loadFlows(TestFlows.conversaFlows());
+        assertTrue(report.missing(FLOWS).isEmpty(), () -> "the flows did not all load: " + report.describe());
+    }
+
+    /** The real flows' Schedule must not fire behind the other test classes, which run no servers. */
+    @AfterAll
+    static void unloadConversaFlows() {
+        KestraEngine engine = KestraEngine.shared();
+        FLOWS.forEach(id -> engine.deleteFlow(NAMESPACE, id));
+    }
+
+    // ---- 1. a burst ---------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void a_burst_of_three_messages_gets_one_answer_in_order_with_typing_before_each_part(
+        ConversaServices services, KestraEngine engine) throws Exception {
+        List<String> texts = List.of("Oi", "vocês fazem entrega?", "qual a taxa de entrega?");
+        List<String> receiveIds = new ArrayList<>();
+        Instant lastPosted = null;
+        for (int i = 0; i < texts.size(); i++) {
+            if (i > 0) {
+                Thread.sleep(1000);
+            }
+            lastPosted = Instant.now();
+            receiveIds.add(post(engine, BURST.customer(texts.get(i), "BURST-" + i)));
+        }
+
+        List<Execution> receives = receiveIds.stream().map(id -> engine.awaitTerminal(id, ANSWER_TIMEOUT)).toList();
+        for (Execution receive : receives) {
+            assertSucceeded(engine, receive);
+            assertEquals("buffered", engine.flowOutputs(receive).get("status"), () -> engine.explain(receive));
+        }
+        // The first message woke the chat's buffer up and started the one processor; the others joined it.
+        assertEquals(List.of(State.Type.SUCCESS, State.Type.SKIPPED, State.Type.SKIPPED),
+            receives.stream().map(r -> taskState(r, "start-processing")).toList(),
+            "start-processing runs for the first message of the burst only");
+
+        Execution answered = awaitAnswer(engine, BURST);
+        List<UazapiRequest> requests = services.uazapiRequestsFor(BURST.number());
+        List<UazapiRequest> parts = sent(requests);
+        assertEquals(partsSent(engine, answered), parts.size(), () -> "one answer: " + requests);
+        assertTrue(parts.size() >= 2, () -> "the answer has a greeting and a passage: " + parts);
+
+        // Typing presence right before each part.
+        for (UazapiRequest part : parts) {
+            UazapiRequest before = requests.get(requests.indexOf(part) - 1);
+            assertEquals("/message/presence", before.path(), () -> "no presence before " + part + " in " + requests);
+            assertEquals("composing", before.json().get("presence"));
+        }
+        // The three messages were read together, and answered as one turn, parts in the order composed.
+        List<String> ids = List.of("BURST-0", "BURST-1", "BURST-2");
+        assertEquals(List.of(ids), services.uazapiRequests().stream() // markread names messages, not the number
+            .filter(r -> r.path().equals("/message/markread") && ids.contains(((List<?>) r.json().get("id")).getFirst()))
+            .map(r -> r.json().get("id")).toList());
+        List<Map<String, Object>> turns = history(services, BURST);
+        assertEquals(List.of("customer", "assistant"), turns.stream().map(t -> t.get("role")).toList());
+        assertEquals(String.join("\n", texts), turns.get(0).get("text"), "the burst is one customer turn");
+        assertEquals(String.join("\n\n", parts.stream().map(UazapiRequest::text).toList()), turns.get(1).get("text"),
+            "the parts arrived in the order the answer was composed");
+        assertTrue(turns.get(1).get("text").toString().contains("R$ 7,00"), "answered from the knowledge base");
+
+        Duration latency = Duration.between(lastPosted, parts.getFirst().at()).minus(QUIET);
+        log.info("burst: first part {} ms after the quiet period that followed the last webhook ({} process-conversation iteration(s))",
+            latency.toMillis(), engine.taskOutputs(answered, "until-answered").get("iterationCount"));
+    }
+
+    // ---- 2. what must not be answered twice, or at all ----------------------------------------
+
+    @Test
+    @Order(2)
+    void the_same_webhook_delivered_twice_gets_one_answer(ConversaServices services, KestraEngine engine) {
+        String body = DUPLICATE.customer("Qual o horário de funcionamento?", "DUPLICATE-1");
+        Execution first = engine.awaitTerminal(post(engine, body), ANSWER_TIMEOUT);
+        Execution again = engine.awaitTerminal(post(engine, body), ANSWER_TIMEOUT);
+
+        assertEquals("buffered", engine.flowOutputs(first).get("status"), () -> engine.explain(first));
+        assertEquals("duplicate", engine.flowOutputs(again).get("status"), () -> engine.explain(again));
+        assertEquals(State.Type.SKIPPED, taskState(again, "start-processing"));
+
+        Execution answered = awaitAnswer(engine, DUPLICATE);
+        List<UazapiRequest> parts = sent(services.uazapiRequestsFor(DUPLICATE.number()));
+        assertEquals(partsSent(engine, answered), parts.size(), () -> "one answer: " + parts);
+        assertEquals(2, history(services, DUPLICATE).size(), "one customer turn, one answer");
+    }
+
+    @Test
+    @Order(3)
+    void a_message_sent_by_the_api_is_not_answered(ConversaServices services, KestraEngine engine) {
+        Execution receive = engine.awaitTerminal(
+            post(engine, ECHO.sentByApi("Olá! Aqui é o assistente virtual.", "ECHO-1")), ANSWER_TIMEOUT);
+
+        assertSucceeded(engine, receive);
+        Map<String, Object> outputs = taskVars(engine, receive, "receive");
+        assertEquals("ignored", outputs.get("status"), () -> engine.explain(receive));
+        assertTrue(outputs.get("reason").toString().contains("sent by the API"), outputs::toString);
+        assertEquals(State.Type.SKIPPED, taskState(receive, "start-processing"));
+        assertNothingSentAfterTheQuietPeriod(services, engine, ECHO);
+    }
+
+    @Test
+    @Order(4)
+    void the_owner_typing_on_the_phone_pauses_the_bot(ConversaServices services, KestraEngine engine) throws Exception {
+        // The customer writes; while the processor waits for the quiet period, the owner answers
+        // from the phone: the processor finds the chat taken over and sends nothing.
+        String customerFirst = post(engine, TAKEOVER.customer("Oi, vocês abrem no domingo?", "TAKEOVER-1"));
+        Thread.sleep(500);
+        Execution owner = engine.awaitTerminal(
+            post(engine, TAKEOVER.owner("Oi! Abrimos sim, das 7h às 13h.", "TAKEOVER-2")), ANSWER_TIMEOUT);
+        assertEquals("takeover", engine.flowOutputs(owner).get("status"), () -> engine.explain(owner));
+        assertEquals("buffered", engine.flowOutputs(engine.awaitTerminal(customerFirst, ANSWER_TIMEOUT)).get("status"));
+
+        List<Execution> processors = engine.awaitTerminalExecutions(NAMESPACE, "process-conversation",
+            about(TAKEOVER), 1, ANSWER_TIMEOUT);
+        for (Execution processor : processors) {
+            assertSucceeded(engine, processor);
+            assertNotEquals("answered", engine.flowOutputs(processor).get("status"), () -> engine.explain(processor));
+        }
+        assertTrue(processors.stream().anyMatch(p -> "suppressed".equals(engine.flowOutputs(p).get("status"))),
+            "the processor dropped the batch of a chat the owner took over");
+
+        // The customer's next message is not even buffered while the owner has the chat.
+        Execution next = engine.awaitTerminal(post(engine, TAKEOVER.customer("Obrigado!", "TAKEOVER-3")), ANSWER_TIMEOUT);
+        Map<String, Object> outputs = taskVars(engine, next, "receive");
+        assertEquals("ignored", outputs.get("status"), () -> engine.explain(next));
+        assertTrue(outputs.get("reason").toString().contains("takeover"), outputs::toString);
+        assertEquals(State.Type.SKIPPED, taskState(next, "start-processing"));
+        assertNothingSentAfterTheQuietPeriod(services, engine, TAKEOVER);
+    }
+
+    // ---- 3. a malformed body ------------------------------------------------------------------
+
+    @Test
+    @Order(5)
+    void a_malformed_body_fails_receive_with_a_one_line_reason_and_is_kept_raw(
+        ConversaServices services, KestraEngine engine) throws Exception {
+        // A real body cut short, as a dropped connection would deliver it: not JSON at all.
+        String full = MALFORMED.customer("Vocês têm pão sem glúten?", "MALFORMED-1");
+        String truncated = full.substring(0, full.length() / 2);
+
+        Execution receive = engine.awaitTerminal(post(engine, truncated), ANSWER_TIMEOUT);
+
+        assertEquals(State.Type.FAILED, receive.getState().getCurrent(), () -> engine.explain(receive));
+        Map<String, Object> vars = taskVars(engine, receive, "receive");
+        String reason = (String) vars.get("reason");
+        assertEquals("rejected", vars.get("status"));
+        assertTrue(reason.startsWith("webhook body is not JSON: "), reason);
+        assertFalse(reason.contains("\n"), "one line");
+        assertTrue(engine.logs(receive.getId()).contains("ERROR receive: conversa receive: rejected: " + reason),
+            () -> "the reason is the ERROR line of the failed task: " + engine.explain(receive));
+        assertEquals(State.Type.FAILED, taskState(receive, "receive"));
+        assertTrue(receive.findTaskRunsByTaskId("start-processing").isEmpty(), "no processor for a body that was not read");
+
+        // Kept raw. The task is retried (3 attempts), and each attempt keeps it: at least one.
+        CommandRun listing = services.conversa(Map.of(), "dead-letters", "--limit", "1000");
+        assertEquals(0, listing.exitCode(), listing.stderr());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> letters = (List<Map<String, Object>>) listing.result().get("dead_letters");
+        List<Map<String, Object>> ours = letters.stream().filter(l -> truncated.equals(l.get("body"))).toList();
+        assertFalse(ours.isEmpty(), () -> "no dead letter holds the raw body; the store has: " + letters);
+        ours.forEach(letter -> {
+            assertEquals("receive", letter.get("source"));
+            assertEquals(reason, letter.get("reason"));
+        });
+    }
+
+    // ---- 5. the knowledge base ----------------------------------------------------------------
+
+    @Test
+    @Order(6)
+    void ingest_knowledge_publishes_an_index_that_the_next_answer_uses(ConversaServices services, KestraEngine engine)
+        throws Exception {
+        // A fact no other document has: the next answer can only come from the new index.
+        services.putKnowledgeObject("docs/oficina.md", """
+            # Oficina de pão
+
+            ## Oficina de fermentação natural
+            A oficina de pão de fermentação natural acontece no primeiro sábado de cada mês, às 15h.
+            A inscrição custa R$ 135,00 e inclui o fermento Levain Azul para levar para casa.
+            """.getBytes(StandardCharsets.UTF_8));
+
+        Execution ingest = engine.run(NAMESPACE, "ingest-knowledge", Map.of(), Duration.ofMinutes(3));
+
+        assertSucceeded(engine, ingest);
+        Map<String, Object> published = taskVars(engine, ingest, "ingest");
+        assertEquals("ok", published.get("status"));
+        assertEquals(2, published.get("documents"), "the FAQ and the new document");
+        assertEquals("index/current/", published.get("index_key"));
+        assertNotEquals(baseIndexChecksum, published.get("checksum"), "a new index was published");
+        assertEquals(published.get("chunks"), engine.flowOutputs(ingest).get("chunks"));
+
+        post(engine, KNOWLEDGE.customer("Quanto custa a oficina de pão de fermentação natural?", "KNOWLEDGE-1"));
+        awaitAnswer(engine, KNOWLEDGE);
+        String answer = String.join("\n\n", sent(services.uazapiRequestsFor(KNOWLEDGE.number())).stream()
+            .map(UazapiRequest::text).toList());
+        assertTrue(answer.contains("R$ 135,00") && answer.contains("Levain Azul"),
+            () -> "the answer does not come from the new document: " + answer);
+    }
+
+    // ---- 4. the sweep -------------------------------------------------------------------------
+
+    @Test
+    @Order(7)
+    void the_sweep_schedule_answers_a_chat_whose_processor_was_killed_exactly_once(
+        ConversaServices services, KestraEngine engine) {
+        Execution answered = awaitAnswer(engine, ORPHAN, SWEEP_TIMEOUT);
+
+        // Nothing but the sweep can have started it: no webhook was ever posted for this chat.
+        assertTrue(engine.executions(NAMESPACE, "receive-whatsapp").stream()
+            .noneMatch(r -> ORPHAN.id().equals(engine.flowOutputs(r).get("chat_id"))));
+        Execution sweep = engine.awaitExecution(NAMESPACE, "sweep-conversations", s -> KestraEngine.hasEnded(s)
+            && listed(engine, s, "overdue").contains(ORPHAN.id()), Duration.ofSeconds(10));
+        assertSucceeded(engine, sweep);
+        assertTrue(listed(engine, sweep, "requeued").contains(ORPHAN.id()),
+            () -> "the sweep put the killed processor's batch back: " + taskVars(engine, sweep, "sweep"));
+
+        List<UazapiRequest> texts = services.uazapiRequestsFor(ORPHAN.number()).stream()
+            .filter(r -> r.path().equals("/send/text")).toList();
+        List<UazapiRequest> delivered = texts.stream().filter(r -> r.status() == 200).toList();
+        assertEquals(partsSent(engine, answered), delivered.size(), () -> "exactly one answer: " + texts);
+        assertEquals(List.of(orphanStalledPart.text()), texts.stream().filter(r -> r.status() != 200)
+            .map(UazapiRequest::text).toList(), "the killed processor's part was never answered by Uazapi");
+        assertEquals(orphanStalledPart.text(), delivered.getFirst().text(),
+            "the sweep's processor resumed the reply the killed one had composed");
+    }
+
+    // ---- set-up ---------------------------------------------------------------------------------
+
+    /** The example FAQ in the knowledge bucket, and an index of it published by `conversa ingest`. */
+    private static String publishTheExampleKnowledge(ConversaServices services) throws IOException {
+        Path faq = ConversaServices.repositoryRoot().resolve("app/examples/knowledge/perguntas-frequentes.md");
+        services.putKnowledgeObject("docs/perguntas-frequentes.md", Files.readAllBytes(faq));
+        CommandRun ingest = services.conversa(Map.of(), "ingest", "--prefix", "docs/");
+        assertEquals(0, ingest.exitCode(), ingest::stderr);
+        return (String) ingest.result().get("checksum");
+    }
+
+    /**
+     * A chat whose processor died mid-answer: its message buffered by `conversa receive`, then a
+     * `conversa process` run that claims the batch and is SIGKILLed while its first part is on the
+     * wire (the fake Uazapi stalls it). The batch stays leased to a dead process until the lease
+     * (5 s) expires; only the sweep can save it then.
+     */
+    private static UazapiRequest orphanAChat(ConversaServices services) throws Exception {
+        Path body = Files.createTempFile("orphan-webhook", ".json");
+        Files.writeString(body, ORPHAN.customer("Qual o preço do pão francês?", "ORPHAN-1"));
+        CommandRun receive = services.conversa(Map.of(), "receive", "--body-file", body.toString());
+        assertEquals("buffered", receive.result().get("status"), receive::stderr);
+
+        services.slowUazapi("/send/text", Duration.ofMinutes(5));
+        // A zero quiet period for this run only: the customer is taken as quiet already.
+        Process processor = services.startConversa(Map.of("CONVERSA_QUIET_MS", "0"), "orphaned-processor",
+            "process", "--chat", ORPHAN.id(), "--wait-ms", "0");
+        try {
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (true) {
+                List<UazapiRequest> texts = services.uazapiRequestsFor(ORPHAN.number()).stream()
+                    .filter(r -> r.path().equals("/send/text")).toList();
+                if (!texts.isEmpty()) {
+                    return texts.getFirst();
+                }
+                if (!processor.isAlive() || Instant.now().isAfter(deadline)) {
+                    throw new AssertionError("the processor never sent a part (see target/conversa/orphaned-processor.log)");
+                }
+                Thread.sleep(50);
+            }
+        } finally {
+            processor.destroyForcibly(); // SIGKILL: no `finally`, no release of the lease
+            processor.waitFor();
+            Files.delete(body);
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    /** POSTs a body to receive-whatsapp's webhook; returns the execution it created. */
+    private static String post(KestraEngine engine, String body) {
+        HttpResponse<String> response = engine.postWebhook(NAMESPACE, "receive-whatsapp", WEBHOOK_KEY, body);
+        assertEquals(200, response.statusCode(), response::body);
+        try {
+            return JSON.readTree(response.body()).path("id").asText();
+        } catch (IOException e) {
+            throw new AssertionError("the webhook did not answer with an execution: " + response.body(), e);
+        }
+    }
+
+    private static Execution awaitAnswer(KestraEngine engine, Chat chat) {
+        return awaitAnswer(engine, chat, ANSWER_TIMEOUT);
+    }
+
+    /**
+     * Waits until a process-conversation of the chat answered, then checks that all of them
+     * ended well and that exactly one answered (a second one, e.g. started by the sweep,
+     * finds nothing left to do).
+     */
+    private static Execution awaitAnswer(KestraEngine engine, Chat chat, Duration timeout) {
+        engine.awaitExecution(NAMESPACE, "process-conversation",
+            e -> about(chat).test(e) && "answered".equals(outputsIfEnded(engine, e).get("status")), timeout);
+        List<Execution> all = engine.awaitTerminalExecutions(NAMESPACE, "process-conversation", about(chat), 1, timeout);
+        all.forEach(e -> assertSucceeded(engine, e));
+        List<Execution> answered = all.stream().filter(e -> "answered".equals(engine.flowOutputs(e).get("status"))).toList();
+        assertEquals(1, answered.size(), () -> "answered more than once: "
+            + answered.stream().map(engine::explain).toList());
+        return answered.getFirst();
+    }
+
+    private static Map<String, Object> outputsIfEnded(KestraEngine engine, Execution execution) {
+        return KestraEngine.hasEnded(execution) ? engine.flowOutputs(execution) : Map.of();
+    }
+
+    private static Predicate<Execution> about(Chat chat) {
+        return e -> chat.id().equals(e.getInputs() == null ? null : e.getInputs().get("chat_id"));
+    }
+
+    /** No process-conversation for the chat, and nothing sent to it, even once the quiet period is over. */
+    private static void assertNothingSentAfterTheQuietPeriod(ConversaServices services, KestraEngine engine, Chat chat) {
+        try {
+            Thread.sleep(QUIET.plusSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        assertEquals(List.of(), sent(services.uazapiRequestsFor(chat.number())), "nothing was sent to " + chat.number());
+        if (chat != TAKEOVER) {
+            assertTrue(engine.executions(NAMESPACE, "process-conversation").stream().noneMatch(about(chat)),
+                "no processor was started for " + chat.id());
+        }
+    }
+
+    private static List<UazapiRequest> sent(List<UazapiRequest> requests) {
+        return requests.stream().filter(r -> r.path().equals("/send/text")).toList();
+    }
+
+    private static int partsSent(KestraEngine engine, Execution processor) {
+        return ((Number) engine.flowOutputs(processor).get("parts_sent")).intValue();
+    }
+
+    private static void assertSucceeded(KestraEngine engine, Execution execution) {
+        assertEquals(State.Type.SUCCESS, execution.getState().getCurrent(), () -> engine.explain(execution));
+    }
+
+    private static State.Type taskState(Execution execution, String taskId) {
+        return execution.findTaskRunsByTaskId(taskId).getLast().getState().getCurrent();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> taskVars(KestraEngine engine, Execution execution, String taskId) {
+        return (Map<String, Object>) engine.taskOutputs(execution, taskId).getOrDefault("vars", Map.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> listed(KestraEngine engine, Execution sweep, String field) {
+        return (List<String>) taskVars(engine, sweep, "sweep").getOrDefault(field, List.of());
+    }
+
+    /**
+     * The chat's conversation as `conversa process` saved it in Redis (key layout of
+     * app/adapters/redis/keys.py): the turns, oldest first.
+     */
+    private static List<Map<String, Object>> history(ConversaServices services, Chat chat) {
+        String key = System.getenv("CONVERSA_REDIS_NAMESPACE") + ":chat:" + chat.id() + ":history";
+        String stored = services.redisGet(key);
+        assertNotNull(stored, "no conversation stored at " + key);
+        try {
+            Map<String, List<Map<String, Object>>> conversation = JSON.readValue(stored, new TypeReference<>() { });
+            return conversation.get("turns");
+        } catch (IOException e) {
+            throw new AssertionError("not a conversation: " + stored, e);
+        }
+    }
+}
