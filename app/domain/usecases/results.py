@@ -43,7 +43,7 @@ class ProcessResult:
     def to_dict(self) -> dict[str, Any]:
         """The result, plus what a scheduler needs to come back: ``come_back`` and ``retry_in``.
 
-        ``retry_in`` is an ISO-8601 duration (``PT2.5S``), the form Kestra's ``Pause`` takes.
+        ``retry_in`` is an ISO-8601 duration (``PT2.5S``): process-conversation's loop interval.
         """
         return {
             **asdict(self),
