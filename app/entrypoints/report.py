@@ -15,12 +15,19 @@ from typing import Any
 log = logging.getLogger("conversa")
 
 
+# Libraries that log every step at INFO (faiss probing its CPU builds, httpx every request):
+# Kestra shows a command's stderr in the execution's logs, where they would bury Conversa's own lines.
+CHATTY_LIBRARIES = ("faiss", "httpx", "httpcore")
+
+
 def setup_logging(level: str = "INFO") -> None:
     logging.basicConfig(
         stream=sys.stderr,
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def counter(name: str, value: float = 1, **tags: str) -> dict[str, Any]:

@@ -128,6 +128,18 @@ def test_process_with_nothing_waiting_is_idle_and_sweep_finds_nothing() -> None:
     assert sweep.returncode == 0 and last_json(sweep) == {"requeued": [], "overdue": [], "count": 0}
 
 
+def test_library_chatter_stays_out_of_the_logs_kestra_shows() -> None:
+    """Kestra shows a command's stderr in the execution's logs: faiss's INFO probing is noise there."""
+    run = conversa(
+        "process", "--chat", "5541999990000@s.whatsapp.net", "--no-wait", env={"CONVERSA_KNOWLEDGE": "faiss"}
+    )
+    assert run.returncode == 0 and last_json(run)["status"] == "idle"
+    logged = run.stderr.decode().splitlines()
+    assert [line for line in logged if " faiss" in line] == [] and any(
+        "conversa.process" in x for x in logged
+    )
+
+
 def test_invalid_settings_fail_with_one_line() -> None:
     run = conversa("sweep", env={"CONVERSA_QUIET_MS": "soon"})
     assert run.returncode == 1

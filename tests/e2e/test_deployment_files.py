@@ -99,6 +99,8 @@ def test_separate_workers_can_reach_the_controller_over_grpc() -> None:
     port = config["controller"]["port"]
     controllers = worker["worker"]["controllers"]
     assert controllers["type"] == "STATIC"
-    assert controllers["static"]["endpoints"] == [f"kestra:{port}"]
+    # Kestra 2.0.0 reads an endpoint as {host, port}; a "host:port" string leaves it with none
+    # ("Static configuration requires at least one endpoint"), as the in-process suite found.
+    assert controllers["static"]["endpoints"] == [{"host": "kestra", "port": port}]
     assert services["conversa-worker"]["command"][:2] == ["server", "worker"]
     assert "kestra" in services["conversa-worker"]["depends_on"]

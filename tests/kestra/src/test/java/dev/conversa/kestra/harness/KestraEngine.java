@@ -71,6 +71,7 @@ public final class KestraEngine implements AutoCloseable {
     private final TestRunner runner;
     private final EmbeddedServer server;
     private final Path storageDir;
+    private final int workerThreads;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** The engine of this JVM, booted on first use. */
@@ -109,18 +110,25 @@ public final class KestraEngine implements AutoCloseable {
             EmbeddedServer server = context.getBean(EmbeddedServer.class).start();
             log.info("Kestra engine up in {} ms: {} worker threads, scheduler {}, webhook route on {}",
                 Duration.between(start, Instant.now()).toMillis(), workerThreads, scheduler ? "on" : "off", server.getURL());
-            return new KestraEngine(context, runner, server, storageDir);
+            return new KestraEngine(context, runner, server, storageDir, workerThreads);
         } catch (RuntimeException e) {
             context.close();
             throw e;
         }
     }
 
-    private KestraEngine(ApplicationContext context, TestRunner runner, EmbeddedServer server, Path storageDir) {
+    private KestraEngine(ApplicationContext context, TestRunner runner, EmbeddedServer server, Path storageDir,
+                         int workerThreads) {
         this.context = context;
         this.runner = runner;
         this.server = server;
         this.storageDir = storageDir;
+        this.workerThreads = workerThreads;
+    }
+
+    /** How many worker threads run tasks (each running command holds one). */
+    public int workerThreads() {
+        return workerThreads;
     }
 
     // ---- flows -------------------------------------------------------------------------------
