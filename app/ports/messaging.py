@@ -14,8 +14,20 @@ class DownloadedMedia:
 
 
 class MessagingGateway(Protocol):
-    def send_text(self, chat_id: str, text: str) -> str:
-        """Send one message; returns the provider's message id."""
+    def send_text(self, chat_id: str, text: str, track_id: str = "") -> str:
+        """Send one message; returns the provider's message id.
+
+        ``track_id`` tags the message at the provider so :meth:`find_sent` can find it later
+        (see :func:`app.domain.tracking.part_track_id`).
+        """
+        ...
+
+    def find_sent(self, chat_id: str, track_id: str) -> bool:
+        """Whether the provider has a message we sent to ``chat_id`` tagged ``track_id``.
+
+        Raises when it cannot tell (provider unreachable, lookup refused): the caller must
+        then neither send nor skip.
+        """
         ...
 
     def send_typing(self, chat_id: str, duration_ms: int) -> None:

@@ -6,17 +6,35 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class PendingReply:
+    """A composed reply and how far its delivery got.
+
+    ``sent``: the first ``sent`` parts are known to be out. ``attempted``: the first
+    ``attempted`` parts were handed to the provider, so a part between the two
+    (``sent <= index < attempted``) has an unknown outcome: the run sending it died or
+    failed before hearing back, and the next run looks it up before sending it again.
+    """
+
     batch_key: str
     parts: tuple[str, ...]
     typing_ms: tuple[int, ...]
     sent: int = 0
     handoff: bool = False
+    attempted: int = 0
 
 
 class ReplyOutbox(Protocol):
     def get(self, chat_id: str) -> PendingReply | None: ...
 
     def put(self, chat_id: str, reply: PendingReply) -> None: ...
+
+    def mark_attempted(self, chat_id: str, batch_key: str, attempted: int) -> None:
+        """Record, before sending it, that part ``attempted - 1`` of the reply to ``batch_key``
+        is about to go out: from now on its outcome is unknown until :meth:`mark_sent`.
+
+        Only moves forward, and only for the reply to that batch; written durably before the
+        caller sends, so a crash during the send leaves the mark behind.
+        """
+        ...
 
     def mark_sent(self, chat_id: str, batch_key: str, sent: int) -> None:
         """Record that the first ``sent`` parts of the reply to ``batch_key`` are out."""

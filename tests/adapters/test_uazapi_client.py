@@ -39,8 +39,8 @@ def test_send_text_posts_the_number_and_text_with_the_token(uazapi: FakeUazapi) 
     message_id = gateway.send_text(CHAT, "Olá! *Pão* quentinho às 17h.")
     gateway.send_text(f"main/{GROUP}", "Para o grupo")
     first, second = uazapi.calls("/send/text")
-    assert first.json == {"number": PHONE, "text": "Olá! *Pão* quentinho às 17h."}
-    assert second.json == {"number": GROUP, "text": "Para o grupo"}
+    assert first.json == {"number": PHONE, "text": "Olá! *Pão* quentinho às 17h.", "track_source": "conversa"}
+    assert second.json == {"number": GROUP, "text": "Para o grupo", "track_source": "conversa"}
     assert first.headers["token"] == UAZAPI_TEST_TOKEN
     assert message_id.startswith("3EB0") and len(message_id) > 10  # the WhatsApp id, not the internal one
 
@@ -99,6 +99,113 @@ def test_unknown_media_is_a_lookup_error_without_retry(uazapi: FakeUazapi) -> No
     with pytest.raises(LookupError, match="NOPE0000"):
         gateway.download_media(MediaRef(message_id="NOPE0000"))
     assert len(uazapi.calls("/message/download")) == 1 and sleeps == []
+
+
+# --- tracking: each part once ---------------------------------------------------------------
+
+
+def test_a_tracked_send_carries_its_track_id_and_is_found_by_it(uazapi: FakeUazapi) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi)
+    assert not gateway.find_sent(CHAT, "abc-1")  # Uazapi answers 404 "chat not found": not sent
+    message_id = gateway.send_text(CHAT, "Parte 1", track_id="abc-1")
+    (send,) = uazapi.calls("/send/text")
+    assert send.json == {"number": PHONE, "text": "Parte 1", "track_source": "conversa", "track_id": "abc-1"}
+    assert gateway.find_sent(CHAT, "abc-1") and not gateway.find_sent(CHAT, "abc-2")
+    lookup = uazapi.calls("/message/find")[-1]
+    assert lookup.json == {"chatid": JID, "track_source": "conversa", "track_id": "abc-2", "limit": 10}
+    assert lookup.headers["token"] == UAZAPI_TEST_TOKEN and lookup.status == 200
+    assert [m["messageid"] for m in uazapi.sent(PHONE)] == [message_id]
+
+
+def test_a_failed_or_foreign_message_does_not_count_as_sent(uazapi: FakeUazapi) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi)
+    gateway.send_text(CHAT, "Parte 1", track_id="abc-1")
+    with uazapi._lock:
+        uazapi.messages[0]["status"] = "Failed"
+        uazapi.messages.append({**uazapi.messages[0], "status": "Sent", "track_source": "chatwoot"})
+    assert not gateway.find_sent(CHAT, "abc-1")
+
+
+def test_a_send_that_timed_out_after_delivery_is_found_not_resent(uazapi: FakeUazapi) -> None:
+    gateway, sleeps = gateway_with_sleeps(uazapi, timeout_s=0.3)
+    uazapi.slow_next("/send/text", 1.5, delivered=True)  # sent, but the answer comes too late
+    message_id = gateway.send_text(CHAT, "Parte 1", track_id="abc-1")
+    assert len(uazapi.calls("/send/text")) == 1 and len(uazapi.sent(PHONE)) == 1
+    assert message_id == uazapi.sent(PHONE)[0]["messageid"]
+    assert len(uazapi.calls("/message/find")) == 1 and len(sleeps) == 1
+
+
+@pytest.mark.parametrize("trouble", ["reset", "500"])
+def test_a_send_failed_before_delivery_is_looked_up_then_resent(
+    uazapi: FakeUazapi, trouble: str
+) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi)
+    gateway.send_text(CHAT, "Antes", track_id="abc-1")
+    if trouble == "reset":
+        uazapi.reset_next("/send/text")
+    else:
+        uazapi.fail_next("/send/text", 500)
+    gateway.send_text(CHAT, "Parte 2", track_id="abc-2")
+    paths = [c.path for c in uazapi.calls() if c.path != "/message/presence"]
+    assert paths == ["/send/text", "/send/text", "/message/find", "/send/text"]
+    assert [m["text"] for m in uazapi.sent(PHONE)] == ["Antes", "Parte 2"]
+
+
+def test_a_rate_limited_send_is_retried_without_a_lookup(uazapi: FakeUazapi) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi)
+    uazapi.fail_next("/send/text", 429)
+    gateway.send_text(CHAT, "Parte 1", track_id="abc-1")
+    assert uazapi.calls("/message/find") == [] and len(uazapi.sent(PHONE)) == 1
+
+
+def test_an_untracked_send_is_retried_blindly_as_before(uazapi: FakeUazapi) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi)
+    uazapi.fail_next("/send/text", 500)
+    gateway.send_text(CHAT, "Você não receberá mais mensagens.")
+    assert uazapi.calls("/message/find") == [] and len(uazapi.sent(PHONE)) == 1
+
+
+def test_a_send_whose_lookup_fails_is_not_resent_blindly(uazapi: FakeUazapi) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi, timeout_s=0.3, max_retries=3)
+    uazapi.slow_next("/send/text", 1.5, delivered=True)
+    uazapi.fail_next("/message/find", 503, times=10)
+    with pytest.raises(UazapiError) as caught:
+        gateway.send_text(CHAT, "Parte 1", track_id="abc-1")
+    assert "could not tell whether it was delivered" in caught.value.reason
+    assert "503" in caught.value.reason and UAZAPI_TEST_TOKEN not in str(caught.value)
+    assert len(uazapi.calls("/send/text")) == 1 and len(uazapi.sent(PHONE)) == 1  # no second send
+    assert len(uazapi.calls("/message/find")) == 4  # the lookup's own retries
+
+
+@pytest.mark.parametrize("status", [500, 401, 400])
+def test_a_lookup_that_cannot_answer_raises(uazapi: FakeUazapi, status: int) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi, max_retries=1)
+    uazapi.fail_next("/message/find", status, times=2)
+    with pytest.raises(UazapiError) as caught:
+        gateway.find_sent(CHAT, "abc-1")
+    assert caught.value.status == status
+
+
+def test_find_follows_the_api_description(uazapi: FakeUazapi) -> None:
+    """The fake's /message/find: filters, newest first, pagination, 404 for an unknown chat."""
+    gateway, _ = gateway_with_sleeps(uazapi)
+    for i in range(3):
+        gateway.send_text(CHAT, f"Parte {i + 1}", track_id=f"abc-{i + 1}")
+    gateway.send_text(f"main/{GROUP}", "Grupo", track_id="abc-1")
+    client = gateway._client()
+    page = client.post("/message/find", json={"chatid": JID, "track_source": "conversa", "limit": 2}).json()
+    assert [m["text"] for m in page["messages"]] == ["Parte 3", "Parte 2"]
+    assert (page["returnedMessages"], page["limit"], page["offset"]) == (2, 2, 0)
+    assert page["hasMore"] and page["nextOffset"] == 2
+    rest = client.post("/message/find", json={"chatid": JID, "offset": 2}).json()
+    assert [m["text"] for m in rest["messages"]] == ["Parte 1"] and not rest["hasMore"]
+    by_track = client.post("/message/find", json={"track_source": "conversa", "track_id": "abc-1"}).json()
+    assert {m["chatid"] for m in by_track["messages"]} == {JID, GROUP}
+    by_id = client.post("/message/find", json={"id": by_track["messages"][0]["id"]}).json()
+    assert by_id["returnedMessages"] == 1
+    unknown = client.post("/message/find", json={"chatid": "5511000000000@s.whatsapp.net"})
+    assert unknown.status_code == 404 and unknown.json() == {"error": "Chat not found"}
+    assert client.post("/message/find", json={"limit": 0}).status_code == 400
 
 
 # --- retries --------------------------------------------------------------------------------

@@ -1,18 +1,30 @@
 """A fake Uazapi (uazapiGO v2): a real HTTP server on 127.0.0.1, in a thread or a process.
 
-It serves the four calls Conversa makes, shaped as /work/shared/uazapi/openapi.yaml describes
-them: ``POST /send/text``, ``/message/presence``, ``/message/markread`` and
+It serves the five calls Conversa makes, shaped as /work/shared/uazapi/openapi.yaml describes
+them: ``POST /send/text``, ``/message/find``, ``/message/presence``, ``/message/markread`` and
 ``/message/download``. Every call needs the ``token`` header (401 ``{"error": …}``
-otherwise), and every request is recorded, accepted or not. Tests register media
-(:meth:`FakeUazapi.add_media`) and script trouble per path: :meth:`fail_next` (a status,
-optionally with ``Retry-After``), :meth:`slow_next` (for timeouts) and :meth:`reset_next`
-(the connection dropped with no response).
+otherwise), and every request is recorded, accepted or not.
+
+Every text it accepts is kept as a sent message (:attr:`FakeUazapi.messages`, with its
+``track_source`` and ``track_id``), which ``/message/find`` searches by ``id``, ``chatid``,
+``track_source`` and ``track_id``, newest first, with ``limit``/``offset``; a ``chatid``
+with no message at all is 404 "chat not found", as documented.
+
+Tests register media (:meth:`FakeUazapi.add_media`) and script trouble per path, optionally
+for one ``number`` only (the ``number`` or ``chatid`` of the request; a phone JID counts as
+its digits): :meth:`fail_next` (a status, optionally with ``Retry-After``),
+:meth:`slow_next` (stall before handling the call, for timeouts; or, with
+``delivered=True``, handle it — the message is sent — and stall before answering) and
+:meth:`reset_next` (the connection dropped with no response). A stalled call is carried out
+when its stall ends even if the client has gone meanwhile, as a server that does not cancel
+work on a disconnect would.
 
 Run alone for the Kestra end-to-end suite, ``python -m tests.fakes.uazapi_server --port N``
 prints the port and serves until killed; then the same controls are HTTP calls, without the
-token: ``GET /_fake/requests``, ``POST /_fake/reset``, ``POST /_fake/fail`` ``{path, status,
-times?, retry_after?, after?, error?}``, ``POST /_fake/slow`` ``{path, seconds}``, ``POST
-/_fake/drop`` ``{path}`` and ``POST /_fake/media`` ``{id, base64, mimetype?, transcription?}``.
+token: ``GET /_fake/requests``, ``GET /_fake/messages``, ``POST /_fake/reset``, ``POST
+/_fake/fail`` ``{path, status, times?, retry_after?, after?, error?, number?}``, ``POST
+/_fake/slow`` ``{path, seconds, after?, number?, delivered?}``, ``POST /_fake/drop`` ``{path,
+number?}`` and ``POST /_fake/media`` ``{id, base64, mimetype?, transcription?}``.
 """
 
 from __future__ import annotations
@@ -67,16 +79,18 @@ class Rule:
     status: int = 0  # 0 = answer normally
     retry_after: float | None = None
     error: str = ""
-    delay_s: float = 0.0
+    delay_s: float = 0.0  # stall before handling the call
     drop: bool = False
+    hold_s: float = 0.0  # stall after handling it, before answering
 
 
 class FakeUazapi(BackgroundHTTPServer):
     def __init__(self, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0) -> None:
         self.token = token
         self.requests: list[Recorded] = []
+        self.messages: list[dict[str, Any]] = []  # sent texts, oldest first, as /message/find returns them
         self.media: dict[str, Media] = {}
-        self._rules: dict[str, deque[Rule]] = {}
+        self._rules: dict[tuple[str, str], deque[Rule]] = {}
         self._lock = threading.Lock()
         super().__init__(self._handler(), host, port)
 
@@ -87,9 +101,10 @@ class FakeUazapi(BackgroundHTTPServer):
     # --- what tests control -------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget requests, media and scripted trouble: a clean Uazapi for the next test."""
+        """Forget requests, sent messages, media and scripted trouble: a clean Uazapi for the next test."""
         with self._lock:
             self.requests.clear()
+            self.messages.clear()
             self.media.clear()
             self._rules.clear()
 
@@ -105,38 +120,55 @@ class FakeUazapi(BackgroundHTTPServer):
         retry_after: float | None = None,
         after: int = 0,
         error: str = "",
+        number: str = "",
     ) -> None:
         """The next ``times`` calls to ``path`` answer ``status``, once ``after`` calls went through.
 
         The body is ``{"error": error}``, by default the text Uazapi gives for that status.
+        With ``number``, only that chat's calls count and fail.
         """
         failure = Rule(status, retry_after, error or _REASONS.get(status, "scripted failure"))
-        self._script(path, [Rule()] * after + [failure] * times)
+        self._script(path, [Rule()] * after + [failure] * times, number)
 
     def recover(self) -> None:
         """Drop whatever trouble is still scripted; requests and media stay."""
         with self._lock:
             self._rules.clear()
 
-    def slow_next(self, path: str, seconds: float) -> None:
-        self._script(path, [Rule(delay_s=seconds)])
+    def slow_next(
+        self, path: str, seconds: float, after: int = 0, number: str = "", delivered: bool = False
+    ) -> None:
+        """The next call to ``path`` (after ``after`` went through; of ``number`` only, if given)
+        stalls ``seconds``: before it is handled, or with ``delivered`` once it is handled
+        (a text is then sent and findable) and before it is answered."""
+        stall = Rule(hold_s=seconds) if delivered else Rule(delay_s=seconds)
+        self._script(path, [Rule()] * after + [stall], number)
 
-    def reset_next(self, path: str) -> None:
+    def reset_next(self, path: str, number: str = "") -> None:
         """The next call to ``path`` loses its connection before any response."""
-        self._script(path, [Rule(drop=True)])
+        self._script(path, [Rule(drop=True)], number)
 
     def calls(self, path: str | None = None) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if path in (None, r.path)]
 
-    def _script(self, path: str, rules: list[Rule]) -> None:
+    def sent(self, number: str | None = None) -> list[dict[str, Any]]:
+        """The texts sent (to ``number``, if given: digits or JID), oldest first."""
         with self._lock:
-            self._rules.setdefault(path, deque()).extend(rules)
+            return [m for m in self.messages if number is None or m["chatid"] == _jid(number)]
 
-    def _next_rule(self, path: str) -> Rule:
+    def _script(self, path: str, rules: list[Rule], number: str = "") -> None:
         with self._lock:
-            queue = self._rules.get(path)
-            return queue.popleft() if queue else Rule()
+            self._rules.setdefault((path, _digits(number)), deque()).extend(rules)
+
+    def _next_rule(self, path: str, number: str) -> Rule:
+        """The rule scripted for this chat's calls to ``path`` first, then for anyone's."""
+        with self._lock:
+            for key in dict.fromkeys([(path, _digits(number)), (path, "")]):
+                queue = self._rules.get(key)
+                if queue:
+                    return queue.popleft()
+            return Rule()
 
     # --- the API ------------------------------------------------------------------------
 
@@ -147,6 +179,8 @@ class FakeUazapi(BackgroundHTTPServer):
             return 400, {"error": "Invalid JSON payload"}
         if path == "/send/text":
             return self._send_text(data)
+        if path == "/message/find":
+            return self._find(data)
         if path == "/message/presence":
             if not _is_number(data.get("number")) or data.get("presence") not in PRESENCES:
                 return 400, {"error": "Invalid number or presence type"}
@@ -166,10 +200,10 @@ class FakeUazapi(BackgroundHTTPServer):
             return 400, {"error": "Missing number or text"}
         assert isinstance(number, str)
         message_id = "3EB0" + uuid.uuid4().hex[:18].upper()
-        return 200, {
-            "id": f"r{uuid.uuid4().hex[:7]}",
+        message = {
+            "id": f"{OWNER}:{message_id}",
             "messageid": message_id,
-            "chatid": number if "@" in number else f"{number}@s.whatsapp.net",
+            "chatid": _jid(number),
             "sender": f"{OWNER}@s.whatsapp.net",
             "fromMe": True,
             "isGroup": number.endswith("@g.us"),
@@ -182,7 +216,36 @@ class FakeUazapi(BackgroundHTTPServer):
             "sendFunction": "SendTextMessage",
             "track_source": str(data.get("track_source", "")),
             "track_id": str(data.get("track_id", "")),
+        }
+        with self._lock:
+            self.messages.append(message)
+        return 200, {
+            **message,
+            "id": f"r{uuid.uuid4().hex[:7]}",
             "response": {"status": "success", "message": "Message sent successfully"},
+        }
+
+    def _find(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """``POST /message/find``: every filter given must match; newest first, paginated."""
+        filters = {k: data[k] for k in ("id", "chatid", "track_source", "track_id") if k in data}
+        if not all(isinstance(v, str) for v in filters.values()):
+            return 400, {"error": "Invalid filter"}
+        limit, offset = data.get("limit", 100), data.get("offset", 0)
+        if not isinstance(limit, int) or not isinstance(offset, int) or limit < 1 or offset < 0:
+            return 400, {"error": "Invalid limit or offset"}
+        with self._lock:
+            stored = list(reversed(self.messages))
+        if filters.get("chatid") and not any(m["chatid"] == filters["chatid"] for m in stored):
+            return 404, {"error": "Chat not found"}
+        matching = [m for m in stored if all(m.get(k) == v for k, v in filters.items() if v)]
+        page = matching[offset : offset + limit]
+        return 200, {
+            "returnedMessages": len(page),
+            "messages": page,
+            "limit": limit,
+            "offset": offset,
+            "nextOffset": offset + len(page),
+            "hasMore": offset + len(page) < len(matching),
         }
 
     def _download(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -209,6 +272,8 @@ class FakeUazapi(BackgroundHTTPServer):
         try:
             if method == "GET" and path == "/_fake/requests":
                 return 200, [asdict(r) for r in self.calls()]
+            if method == "GET" and path == "/_fake/messages":
+                return 200, self.sent()
             if method == "POST" and path == "/_fake/reset":
                 self.reset()
             elif method == "POST" and path == "/_fake/fail":
@@ -220,11 +285,18 @@ class FakeUazapi(BackgroundHTTPServer):
                     None if retry_after is None else float(retry_after),
                     int(body.get("after", 0)),
                     str(body.get("error", "")),
+                    str(body.get("number", "")),
                 )
             elif method == "POST" and path == "/_fake/slow":
-                self.slow_next(str(body["path"]), float(body["seconds"]))
+                self.slow_next(
+                    str(body["path"]),
+                    float(body["seconds"]),
+                    int(body.get("after", 0)),
+                    str(body.get("number", "")),
+                    bool(body.get("delivered", False)),
+                )
             elif method == "POST" and path == "/_fake/drop":
-                self.reset_next(str(body["path"]))
+                self.reset_next(str(body["path"]), str(body.get("number", "")))
             elif method == "POST" and path == "/_fake/media":
                 self.add_media(
                     str(body["id"]),
@@ -263,7 +335,8 @@ class FakeUazapi(BackgroundHTTPServer):
                 recorded = Recorded(method, path, headers, data, time.time())
                 with fake._lock:
                     fake.requests.append(recorded)
-                rule = fake._next_rule(path)
+                chat = (data.get("number") or data.get("chatid")) if isinstance(data, dict) else ""
+                rule = fake._next_rule(path, chat if isinstance(chat, str) else "")
                 if rule.drop:
                     self._drop()
                     return
@@ -278,6 +351,8 @@ class FakeUazapi(BackgroundHTTPServer):
                         extra["Retry-After"] = f"{rule.retry_after:g}"
                 else:
                     status, payload = fake._api(path, headers, data)
+                if rule.hold_s:
+                    fake._stopping.wait(rule.hold_s)
                 with fake._lock:
                     recorded.status = status
                 self._reply(status, payload, extra)
@@ -316,6 +391,16 @@ _REASONS = {
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
+
+
+def _digits(number: str) -> str:
+    """How rules name a chat: a phone JID as its digits, anything else as given."""
+    return number.removesuffix("@s.whatsapp.net")
+
+
+def _jid(number: str) -> str:
+    """The ``chatid`` of a ``number``: digits become a phone JID."""
+    return number if "@" in number else f"{number}@s.whatsapp.net"
 
 
 def _is_number(value: Any) -> bool:

@@ -18,11 +18,11 @@ class FailingGateway(RecordingGateway):
         super().__init__()
         self.fail_at, self.sends = fail_at, 0
 
-    def send_text(self, chat_id: str, text: str) -> str:
+    def send_text(self, chat_id: str, text: str, track_id: str = "") -> str:
         self.sends += 1
         if self.sends == self.fail_at:
             raise ConnectionError("uazapi said 500")
-        return super().send_text(chat_id, text)
+        return super().send_text(chat_id, text, track_id)
 
 
 def long_answer_world(**settings: Any) -> World:
@@ -87,7 +87,7 @@ def test_a_batch_failing_too_often_becomes_a_dead_letter() -> None:
     world = make_world(max_attempts=2)
 
     class AlwaysFailing(RecordingGateway):
-        def send_text(self, chat_id: str, text: str) -> str:
+        def send_text(self, chat_id: str, text: str, track_id: str = "") -> str:
             raise ConnectionError("down")
 
     world.container.gateway.override(providers.Object(AlwaysFailing()))
@@ -108,9 +108,9 @@ def test_owner_taking_over_mid_answer_stops_the_remaining_parts() -> None:
     owner_state = world.container.chat_state()
 
     class TakeoverAfterFirst(RecordingGateway):
-        def send_text(self, chat_id: str, text: str) -> str:
+        def send_text(self, chat_id: str, text: str, track_id: str = "") -> str:
             owner_state.pause(chat_id, world.clock.now_ms() + 60_000)
-            return super().send_text(chat_id, text)
+            return super().send_text(chat_id, text, track_id)
 
     gateway = TakeoverAfterFirst()
     world.container.gateway.override(providers.Object(gateway))
@@ -127,10 +127,10 @@ def test_a_processor_that_lost_its_lease_stops_sending() -> None:
     buffer = world.container.buffer()
 
     class SlowGateway(RecordingGateway):
-        def send_text(self, chat_id: str, text: str) -> str:
+        def send_text(self, chat_id: str, text: str, track_id: str = "") -> str:
             world.clock.sleep_ms(15_000)  # longer than the lease
             buffer.requeue_expired(world.clock.now_ms())  # the sweep runs meanwhile
-            return super().send_text(chat_id, text)
+            return super().send_text(chat_id, text, track_id)
 
     gateway = SlowGateway()
     world.container.gateway.override(providers.Object(gateway))

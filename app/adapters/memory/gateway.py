@@ -15,6 +15,7 @@ class SentEvent:
     chat_id: str
     text: str = ""
     duration_ms: int = 0
+    track_id: str = ""
 
 
 class RecordingGateway:
@@ -41,10 +42,16 @@ class RecordingGateway:
     def add_media(self, message_id: str, media: DownloadedMedia) -> None:
         self._media[message_id] = media
 
-    def send_text(self, chat_id: str, text: str) -> str:
+    def send_text(self, chat_id: str, text: str, track_id: str = "") -> str:
         self._count += 1
-        self._record(SentEvent("text", chat_id, text))
+        self._record(SentEvent("text", chat_id, text, track_id=track_id))
         return f"sim-{self._count}"
+
+    def find_sent(self, chat_id: str, track_id: str) -> bool:
+        """Whether a text tagged ``track_id`` went to ``chat_id``: what Uazapi's ``/message/find`` tells."""
+        return bool(track_id) and any(
+            e.kind == "text" and e.chat_id == chat_id and e.track_id == track_id for e in self.events
+        )
 
     def send_typing(self, chat_id: str, duration_ms: int) -> None:
         self._record(SentEvent("typing", chat_id, duration_ms=duration_ms))

@@ -63,10 +63,16 @@ class MemoryReplyOutbox:
     def put(self, chat_id: str, reply: PendingReply) -> None:
         self._data[chat_id] = reply
 
+    def mark_attempted(self, chat_id: str, batch_key: str, attempted: int) -> None:
+        reply = self._data.get(chat_id)
+        if reply and reply.batch_key == batch_key:
+            self._data[chat_id] = replace(reply, attempted=max(reply.attempted, attempted))
+
     def mark_sent(self, chat_id: str, batch_key: str, sent: int) -> None:
         reply = self._data.get(chat_id)
         if reply and reply.batch_key == batch_key:
-            self._data[chat_id] = replace(reply, sent=max(reply.sent, sent))
+            sent = max(reply.sent, sent)
+            self._data[chat_id] = replace(reply, sent=sent, attempted=max(reply.attempted, sent))
 
     def clear(self, chat_id: str) -> None:
         self._data.pop(chat_id, None)

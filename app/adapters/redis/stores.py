@@ -58,15 +58,17 @@ class RedisIdempotencyGuard:
         self._redis.delete(self._keys.seen(key))
 
 
-# ARGV: batch key, sent. Only moves forward, and only for the reply to that batch.
-_MARK_SENT = """
+# ARGV: batch key, field ('sent' or 'attempted'), value. Only moves forward, and only for the
+# reply to that batch; a part known to be sent was attempted, so 'sent' carries 'attempted' along.
+_ADVANCE = """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local reply = cjson.decode(raw)
 if reply['batch_key'] ~= ARGV[1] then return 0 end
-local sent = tonumber(ARGV[2])
-if sent <= tonumber(reply['sent']) then return 0 end
-reply['sent'] = sent
+local value = tonumber(ARGV[3])
+if value <= tonumber(reply[ARGV[2]] or 0) then return 0 end
+reply[ARGV[2]] = value
+if ARGV[2] == 'sent' and value > tonumber(reply['attempted'] or 0) then reply['attempted'] = value end
 redis.call('SET', KEYS[1], cjson.encode(reply), 'KEEPTTL')
 return 1
 """
@@ -75,7 +77,7 @@ return 1
 class RedisReplyOutbox:
     def __init__(self, client: redis.Redis, keys: Keys | None = None, ttl_ms: int = 7 * 86_400_000) -> None:
         self._redis, self._keys, self._ttl = client, keys or Keys(), ttl_ms
-        self._mark = client.register_script(_MARK_SENT)
+        self._advance = client.register_script(_ADVANCE)
 
     def get(self, chat_id: str) -> PendingReply | None:
         raw = self._redis.get(self._keys.chat(chat_id, "outbox"))
@@ -83,15 +85,23 @@ class RedisReplyOutbox:
             return None
         data = json.loads(raw)
         return PendingReply(
-            data["batch_key"], tuple(data["parts"]), tuple(data["typing_ms"]), data["sent"], data["handoff"]
+            data["batch_key"],
+            tuple(data["parts"]),
+            tuple(data["typing_ms"]),
+            data["sent"],
+            data["handoff"],
+            max(int(data.get("attempted", 0)), data["sent"]),  # absent in replies stored before it existed
         )
 
     def put(self, chat_id: str, reply: PendingReply) -> None:
         payload = json.dumps(asdict(reply), ensure_ascii=False)
         self._redis.set(self._keys.chat(chat_id, "outbox"), payload, px=self._ttl)
 
+    def mark_attempted(self, chat_id: str, batch_key: str, attempted: int) -> None:
+        self._advance(keys=[self._keys.chat(chat_id, "outbox")], args=[batch_key, "attempted", attempted])
+
     def mark_sent(self, chat_id: str, batch_key: str, sent: int) -> None:
-        self._mark(keys=[self._keys.chat(chat_id, "outbox")], args=[batch_key, sent])
+        self._advance(keys=[self._keys.chat(chat_id, "outbox")], args=[batch_key, "sent", sent])
 
     def clear(self, chat_id: str) -> None:
         self._redis.delete(self._keys.chat(chat_id, "outbox"))

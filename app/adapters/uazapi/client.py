@@ -9,8 +9,18 @@ Why it looks the way it does:
 - Every failure is one :class:`UazapiError` with a one-line reason Kestra can show. The
   token travels only in the ``token`` header and is scrubbed from reasons and logs; phone
   numbers are masked in both, as everywhere in Conversa's logs.
-- A retried ``/send/text`` after a timeout may deliver twice (Uazapi has no idempotency
-  key); the process use case is at-least-once per part anyway, and a missing reply is worse.
+- Every ``/send/text`` carries ``track_source`` = ``conversa`` and, for the parts of a reply,
+  the part's ``track_id`` (see :mod:`app.domain.tracking`); :meth:`UazapiGateway.find_sent`
+  asks ``POST /message/find`` (filtered by chat, ``track_source`` and ``track_id``) whether
+  such a message exists. Uazapi has no idempotency key, so a ``/send/text`` whose outcome is
+  unknown (timed out, connection lost after the request went out, 5xx) is looked up before it
+  is retried, and not retried if Uazapi has it. When that lookup itself fails, the send fails
+  with a :class:`UazapiError` instead of being retried blindly: the caller's outbox says
+  "attempted", so the next run looks it up again. A refused connection or a 429 never
+  reached WhatsApp and is retried directly. A send without a ``track_id`` (the opt-out
+  confirmations) is retried blindly, as before.
+- ``/message/find`` answering 404 is Uazapi's documented "chat not found": nothing of ours
+  is in that chat. A message found with status ``Failed``/``Canceled`` counts as not sent.
 
 httpx is imported at module top: this module is imported only when the uazapi gateway is
 selected, so the offline commands never pay for it.
@@ -37,6 +47,10 @@ from app.ports.messaging import DownloadedMedia
 log = logging.getLogger("conversa.uazapi")
 
 MAX_PRESENCE_MS = 300_000  # Uazapi caps a presence at 5 minutes
+TRACK_SOURCE = "conversa"  # the track_source of every message Conversa sends
+_NOT_SENT_STATUSES = frozenset({"failed", "canceled", "cancelled"})
+# Transport errors raised before the request could reach Uazapi: nothing can have been done.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _LONG_DIGITS = re.compile(r"\d{8,}")
 
 
@@ -100,12 +114,67 @@ class UazapiGateway:
 
     # --- the port -------------------------------------------------------------------------
 
-    def send_text(self, chat_id: str, text: str) -> str:
-        body = self._post("/send/text", {"number": _number(chat_id), "text": text}, chat_id)
+    def send_text(self, chat_id: str, text: str, track_id: str = "") -> str:
+        """Send ``text``; with a ``track_id``, a retry after an unknown outcome looks it up first."""
+        payload = {"number": _number(chat_id), "text": text, "track_source": TRACK_SOURCE}
+        settle: Callable[[str], dict[str, Any] | None] | None = None
+        if track_id:
+            payload["track_id"] = track_id
+
+            def settle(failure: str) -> dict[str, Any] | None:
+                try:
+                    found = self._find(chat_id, track_id)
+                except UazapiError as error:
+                    raise UazapiError(
+                        f"uazapi /send/text failed ({failure}) and /message/find could not tell whether "
+                        f"it was delivered ({error.reason}); not sending it blindly again",
+                        error.status,
+                    ) from None
+                if found is not None:
+                    log.info(
+                        "uazapi /send/text to %s: delivered after all (track_id %s); not sending again",
+                        mask_phone(chat_id),
+                        track_id,
+                    )
+                return found
+
+        body = self._post("/send/text", payload, chat_id, settle)
         message_id = str(body.get("messageid") or body.get("id") or "")
         if not message_id:  # sent all the same: raising would make the caller send it again
             log.warning("uazapi /send/text to %s returned no message id", mask_phone(chat_id))
         return message_id
+
+    def find_sent(self, chat_id: str, track_id: str) -> bool:
+        """Whether Uazapi has a message Conversa sent to ``chat_id`` tagged ``track_id``.
+
+        Raises :class:`UazapiError` when it cannot tell (after the usual retries).
+        """
+        return self._find(chat_id, track_id) is not None
+
+    def _find(self, chat_id: str, track_id: str) -> dict[str, Any] | None:
+        """The message tagged ``track_id`` in the chat, as ``/message/find`` returns it, or None."""
+        if not track_id:
+            return None
+        jid = split_chat_key(chat_id)[1]
+        request = {"chatid": jid, "track_source": TRACK_SOURCE, "track_id": track_id, "limit": 10}
+        try:
+            body = self._post("/message/find", request, chat_id)
+        except UazapiError as error:
+            if error.status == 404:  # "chat not found": nothing was delivered there
+                return None
+            raise
+        messages = body.get("messages")
+        if not isinstance(messages, list):
+            raise UazapiError("uazapi /message/find answered without a message list")
+        for message in messages:  # the filters again, in case a server ignores some of them
+            if (
+                isinstance(message, dict)
+                and message.get("track_id") == track_id
+                and message.get("track_source") == TRACK_SOURCE
+                and str(message.get("status") or "").lower() not in _NOT_SENT_STATUSES
+            ):
+                return message
+        return None
 
     def send_typing(self, chat_id: str, duration_ms: int) -> None:
         delay = min(max(duration_ms, 0), MAX_PRESENCE_MS)
@@ -169,16 +238,29 @@ class UazapiGateway:
             )
         return self._http
 
-    def _post(self, path: str, payload: dict[str, Any], chat_id: str) -> dict[str, Any]:
-        """POST with retries on 429/5xx/transport errors; returns the JSON object answered."""
+    def _post(
+        self,
+        path: str,
+        payload: dict[str, Any],
+        chat_id: str,
+        settle: Callable[[str], dict[str, Any] | None] | None = None,
+    ) -> dict[str, Any]:
+        """POST with retries on 429/5xx/transport errors; returns the JSON object answered.
+
+        ``settle`` is asked, before retrying a call that may have been carried out although it
+        failed (a timeout, a connection lost after sending, a 5xx), for the result it had: a
+        JSON object ends the call with it, None retries. Its exceptions end the call.
+        """
         where = f"{path} for {mask_phone(chat_id)}" if chat_id else path
         attempts = self._max_retries + 1
         for attempt in range(1, attempts + 1):
             status: int | None = None
             retry_after: float | None = None
+            maybe_done = True  # could the server have carried the failed call out?
             try:
                 response = self._client().post(path, json=payload)
             except httpx.TransportError as error:  # refused, reset, timed out: worth another try
+                maybe_done = not isinstance(error, _NEVER_SENT)
                 failure = self._clean(f"{type(error).__name__}: {error}")
             else:
                 status = response.status_code
@@ -190,12 +272,17 @@ class UazapiGateway:
                     raise UazapiError(f"uazapi refused the token on {path} ({failure})", status)
                 if status != 429 and status < 500:
                     raise UazapiError(f"uazapi {path} failed with {failure}", status)
+                maybe_done = status != 429  # rate-limited: refused before anything was done
                 retry_after = self._retry_after(response)
             if attempt == attempts:
                 raise UazapiError(f"uazapi {path} failed after {attempts} attempt(s): {failure}", status)
             delay = self._delay(attempt - 1, retry_after)
             log.warning("uazapi %s: %s; retry %d/%d in %.2f s", where, failure, attempt, attempts - 1, delay)
             self._sleep(delay)
+            if settle is not None and maybe_done:
+                settled = settle(failure)
+                if settled is not None:
+                    return settled
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:

@@ -4,8 +4,14 @@ Guarantees, with the buffer's lease as the per-chat lock:
 - one processor per chat: a second one waits for the lease or leaves the chat to the next run;
 - nothing lost: any failure puts the batch back (release), a batch failing too often is
   dead-lettered with its reason;
-- nothing sent twice: the reply is saved in the outbox before the first part goes out and
-  each part is ticked off, so a retry resumes at the first unsent part;
+- each part sent once (effectively): the reply is saved in the outbox before the first part
+  goes out; each part is marked *attempted* before it is sent and *sent* once the provider
+  answered, and carries a tracking id derived from the batch and its index
+  (:func:`~app.domain.tracking.part_track_id`). A retry resumes at the first part not known
+  to be sent; a part whose outcome is unknown (attempted, not sent: the previous run died or
+  failed mid-send) is looked up at the provider by its tracking id first and skipped if it is
+  there. A lookup that cannot answer fails the attempt (the batch goes back to the buffer for
+  a later run) rather than sending blindly a second time;
 - a human who takes over mid-answer stops the remaining parts.
 """
 
@@ -20,6 +26,7 @@ from app.domain.conversation import MemoryRules, Role, Turn
 from app.domain.debounce import DebounceRules, Flush, Idle, Wait, decide
 from app.domain.messages import Batch
 from app.domain.reply_policy import ReplyPolicy
+from app.domain.tracking import part_track_id
 from app.domain.usecases.results import ProcessResult
 from app.ports.outbox import PendingReply
 
@@ -147,11 +154,11 @@ class ProcessConversation:
             reply = self._compose(batch)
             self.outbox.put(chat, reply)
         self.gateway.mark_read(chat, [m.wa_message_id for m in batch.messages if m.wa_message_id])
-        sent, stopped = self._deliver(batch, reply)
+        sent, stopped, found = self._deliver(batch, reply)
+        sent_now = sent - reply.sent - found  # parts this run sent itself
         if stopped == "lost_lease":
-            return self._result(
-                "lost_lease", batch, "lease expired while sending; another run resumes", sent - reply.sent
-            )
+            reason = "lease expired while sending; another run resumes"
+            return self._result("lost_lease", batch, reason, sent_now)
         conversation = self.conversations.load(chat).with_turns(
             [
                 Turn(Role.CUSTOMER, batch.combined_text() or "[mídia]", batch.messages[-1].received_ms),
@@ -166,8 +173,8 @@ class ProcessConversation:
         self.outbox.clear(chat)
         self.buffer.ack(chat, batch.token)
         if stopped:
-            return self._result("suppressed", batch, stopped, sent - reply.sent)
-        return self._result("answered", batch, why, sent - reply.sent, reply.handoff)
+            return self._result("suppressed", batch, stopped, sent_now)
+        return self._result("answered", batch, why, sent_now, reply.handoff)
 
     def _compose(self, batch: Batch) -> PendingReply:
         question = batch.combined_text()
@@ -184,18 +191,28 @@ class ProcessConversation:
         plan = self.policy.plan(text)
         return PendingReply(batch.key, tuple(plan.texts), tuple(p.typing_ms for p in plan.parts), 0, handoff)
 
-    def _deliver(self, batch: Batch, reply: PendingReply) -> tuple[int, str]:
-        """Send the unsent parts; returns how many are out and why it stopped early, if it did."""
-        chat = batch.chat_id
+    def _deliver(self, batch: Batch, reply: PendingReply) -> tuple[int, str, int]:
+        """Send the parts not known to be out.
+
+        Returns how many parts are out, why it stopped early (if it did) and how many of them
+        a previous run had delivered without hearing back (found by their tracking id).
+        """
+        chat, found = batch.chat_id, 0
         for index in range(reply.sent, len(reply.parts)):
             now = self.clock.now_ms()
             if not self.buffer.holds(chat, batch.token, now, self.rules.lease_ms):
-                return index, "lost_lease"
+                return index, "lost_lease", found
             state = self.chat_state.get(chat)
             if state.opted_out or state.is_paused(now):
-                return index, "a human took over while answering"
+                return index, "a human took over while answering", found
+            track_id = part_track_id(reply.batch_key, index)
+            if index < reply.attempted and self.gateway.find_sent(chat, track_id):
+                self.outbox.mark_sent(chat, reply.batch_key, index + 1)  # it went out: never twice
+                found += 1
+                continue
+            self.outbox.mark_attempted(chat, reply.batch_key, index + 1)
             self.gateway.send_typing(chat, reply.typing_ms[index])
             self.clock.sleep_ms(reply.typing_ms[index])
-            self.gateway.send_text(chat, reply.parts[index])
+            self.gateway.send_text(chat, reply.parts[index], track_id=track_id)
             self.outbox.mark_sent(chat, reply.batch_key, index + 1)
-        return len(reply.parts), ""
+        return len(reply.parts), "", found
