@@ -45,11 +45,15 @@ class RedisRecordingGateway:
         self._started = f"{namespace}:test:sending"
         self._delay = send_delay_s
 
-    def send_text(self, chat_id: str, text: str) -> str:
+    def send_text(self, chat_id: str, text: str, track_id: str = "") -> str:
         self._redis.rpush(self._started, chat_id)
         time.sleep(self._delay)
-        self._redis.rpush(self._sent, json.dumps({"chat": chat_id, "text": text}))
+        self._redis.rpush(self._sent, json.dumps({"chat": chat_id, "text": text, "track_id": track_id}))
         return uuid.uuid4().hex
+
+    def find_sent(self, chat_id: str, track_id: str) -> bool:
+        sent = (json.loads(raw) for raw in self._redis.lrange(self._sent, 0, -1))
+        return bool(track_id) and any(s["chat"] == chat_id and s["track_id"] == track_id for s in sent)
 
     def send_typing(self, chat_id: str, duration_ms: int) -> None:
         return None
