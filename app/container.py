@@ -17,6 +17,7 @@ from dependency_injector import containers, providers
 from app.settings import Settings, csv
 
 if TYPE_CHECKING:
+    from app.domain.authenticity import Authenticity
     from app.domain.chat_rules import ChatRules
     from app.domain.conversation import MemoryRules
     from app.domain.debounce import DebounceRules
@@ -93,19 +94,32 @@ def process_rules(s: Settings) -> ProcessRules:
     return ProcessRules(lease_ms=s.lease_ms, max_attempts=s.max_attempts, retrieval_k=s.retrieval_k)
 
 
+def authenticity(s: Settings) -> Authenticity:
+    from app.domain.authenticity import Authenticity, Instance
+
+    return Authenticity(
+        tuple(Instance(name, token, owner) for name, token, owner in s.uazapi_instance_list())
+    )
+
+
 def uazapi_gateway(s: Settings) -> Any:
-    """The Uazapi client; its token is checked here, not in Settings, because only the commands
-    that call Uazapi (receive, process) get it: sweep, ingest and dead-letters run without."""
+    """The Uazapi client; its tokens are checked here, not in Settings, because only the commands
+    that call Uazapi (receive, process) get it: sweep, ingest and dead-letters run without.
+
+    A reply goes out with the token of the instance its chat key names; the single
+    ``CONVERSA_UAZAPI_TOKEN`` serves any other instance name."""
     from app.adapters.uazapi.client import UazapiGateway
     from app.domain.errors import ConfigurationError
 
-    if not s.uazapi_token.get_secret_value():
+    instances = s.uazapi_instance_list()
+    if not instances:
         raise ConfigurationError("gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN")
     return UazapiGateway(
         s.uazapi_url,
         s.uazapi_token.get_secret_value(),
         timeout_s=s.uazapi_timeout_seconds,
         max_retries=s.uazapi_max_retries,
+        tokens={name: token for name, token, _ in instances if name != "*"},
     )
 
 
@@ -233,6 +247,8 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         rules=providers.Callable(chat_rules, settings),
         dedup_ttl_ms=providers.Callable(lambda s: int(s.dedup_ttl_hours * 3_600_000), settings),
+        authenticity=providers.Callable(authenticity, settings),
+        max_rejected_kept=settings.provided.rejected_max_kept,
     )
     process = providers.Factory(
         lazy("app.domain.usecases.process.ProcessConversation"),

@@ -7,11 +7,15 @@ the extractive answerer and a gateway that only records.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.domain.authenticity import ANY_INSTANCE
+from app.domain.validation import clip, is_instance_name, is_owner
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_KNOWLEDGE_DIR = PACKAGE_DIR / "examples" / "knowledge"
@@ -19,6 +23,36 @@ EXAMPLE_KNOWLEDGE_DIR = PACKAGE_DIR / "examples" / "knowledge"
 
 def csv(value: str) -> frozenset[str]:
     return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+def parse_instances(text: str) -> list[tuple[str, str, str]]:
+    """``{"name": {"token": "…", "owner": "5511…"}}`` → [(name, token, owner)]; errors never
+    quote the value (it holds tokens)."""
+    if not text.strip():
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ValueError("CONVERSA_UAZAPI_INSTANCES is not JSON") from None
+    if not isinstance(data, dict) or not data:
+        raise ValueError(
+            'CONVERSA_UAZAPI_INSTANCES must be an object {"<instanceName>": {"token": "…", "owner": "…"}}'
+        )
+    instances = []
+    for name, entry in data.items():
+        if not is_instance_name(name) or name == ANY_INSTANCE:
+            raise ValueError(f"CONVERSA_UAZAPI_INSTANCES: {clip(name, 64)!r} is not an instance name")
+        if not isinstance(entry, dict) or not isinstance(entry.get("token"), str) or not entry["token"]:
+            raise ValueError(
+                f"CONVERSA_UAZAPI_INSTANCES: instance {name!r} needs a token (a non-empty string)"
+            )
+        owner = entry.get("owner", "")
+        if not isinstance(owner, str) or (owner and not is_owner(owner)):
+            raise ValueError(
+                f"CONVERSA_UAZAPI_INSTANCES: the owner of instance {name!r} is not a phone number (digits)"
+            )
+        instances.append((name, entry["token"], owner))
+    return instances
 
 
 class Settings(BaseSettings):
@@ -37,6 +71,9 @@ class Settings(BaseSettings):
     redis_namespace: str = "conversa"
     uazapi_url: str = "http://127.0.0.1:8090"
     uazapi_token: SecretStr = SecretStr("")
+    uazapi_instance: str = ""
+    uazapi_owner: str = ""
+    uazapi_instances: SecretStr = SecretStr("")
     uazapi_timeout_seconds: float = Field(10, gt=0)
     uazapi_max_retries: int = Field(2, ge=0)
     dead_letter_dir: Path = Path("var/dead-letters")
@@ -113,7 +150,47 @@ class Settings(BaseSettings):
     openai_max_tokens: int = Field(800, ge=16)
     openai_history_turns: int = Field(12, ge=0)
 
+    # Input limits.
+    rejected_max_kept: int = Field(1_000, ge=0)
+    question_max_chars: int = Field(4_000, ge=100)
+
     log_level: str = "INFO"
+
+    def uazapi_instance_list(self) -> list[tuple[str, str, str]]:
+        """The Uazapi instances served, as (name, token, owner).
+
+        ``CONVERSA_UAZAPI_INSTANCES`` (JSON ``{"name": {"token": "…", "owner": "5511…"}}``)
+        names several; ``CONVERSA_UAZAPI_TOKEN`` one more, named ``CONVERSA_UAZAPI_INSTANCE``
+        or, unnamed, ``*``: that token speaks for whatever instance name a body carries.
+        """
+        instances = parse_instances(self.uazapi_instances.get_secret_value())
+        token = self.uazapi_token.get_secret_value()
+        if token:
+            instances.append((self.uazapi_instance or ANY_INSTANCE, token, self.uazapi_owner))
+        return instances
+
+    @model_validator(mode="after")
+    def _instances_are_consistent(self) -> Settings:
+        instances = self.uazapi_instance_list()  # raises on a malformed CONVERSA_UAZAPI_INSTANCES
+        token = self.uazapi_token.get_secret_value()
+        if (self.uazapi_instance or self.uazapi_owner) and not token:
+            raise ValueError(
+                "CONVERSA_UAZAPI_INSTANCE and _OWNER describe CONVERSA_UAZAPI_TOKEN, which is empty"
+            )
+        if token and self.uazapi_instances.get_secret_value() and not self.uazapi_instance:
+            raise ValueError(
+                "with CONVERSA_UAZAPI_INSTANCES, CONVERSA_UAZAPI_TOKEN needs CONVERSA_UAZAPI_INSTANCE"
+            )
+        names = [name for name, _, _ in instances]
+        if len(names) != len(set(names)):
+            raise ValueError("CONVERSA_UAZAPI_INSTANCE is in CONVERSA_UAZAPI_INSTANCES too")
+        if self.uazapi_instance and not is_instance_name(self.uazapi_instance):
+            raise ValueError(
+                "CONVERSA_UAZAPI_INSTANCE is not an instance name (1-64 printable characters, no '/')"
+            )
+        if self.uazapi_owner and not is_owner(self.uazapi_owner):
+            raise ValueError("CONVERSA_UAZAPI_OWNER is not a phone number (digits)")
+        return self
 
     @model_validator(mode="after")
     def _lease_outlives_a_part(self) -> Settings:

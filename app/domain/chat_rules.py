@@ -61,8 +61,28 @@ class Screening:
 NOT_ANSWERED_KINDS = {
     MessageKind.REACTION: "reactions are not answered",
     MessageKind.POLL: "poll events are not answered",
+    MessageKind.POLL_VOTE: "poll votes are not answered",
     MessageKind.STICKER: "stickers are not answered",
 }
+
+# What the owner really sends, and so takes the chat over: a text (a reply quoting another
+# message is a text), a voice note or audio, an image, a video, a document, a location, a
+# contact, a poll. Not: a reaction, a sticker, a poll vote, a list/button choice, an edit of
+# an earlier message, anything else (deletions, protocol messages); receipts and presence
+# never reach the rules (they are not messages).
+TAKEOVER_KINDS = frozenset(
+    {
+        MessageKind.TEXT,
+        MessageKind.AUDIO,
+        MessageKind.IMAGE,
+        MessageKind.VIDEO,
+        MessageKind.DOCUMENT,
+        MessageKind.LOCATION,
+        MessageKind.CONTACT,
+        MessageKind.POLL,
+    }
+)
+NOT_A_CHAT_SUFFIXES = ("@broadcast", "@newsletter")
 
 
 def keyword(text: str) -> str:
@@ -76,11 +96,18 @@ def screen(message: InboundMessage, state: ChatState, rules: ChatRules, now_ms: 
     """Decide whether ``message`` is answered, ignored, or changes the chat's state.
 
     The order matters: our own echoes are dropped before anything else, so an API-sent
-    reply can never pause the chat; the owner's own typing pauses it even when the chat
-    is opted out or ignored, so the human keeps control.
+    reply can never pause the chat; status updates and channels are no conversation; a
+    message the owner really sends pauses the chat even when it is opted out or ignored, so
+    the human keeps control, but the owner's reactions, stickers, votes and edits do not.
     """
     if message.from_me and message.sent_by_api:
         return Screening(Action.IGNORE, "sent by the API (the bot's own reply)")
+    if message.jid.endswith(NOT_A_CHAT_SUFFIXES):
+        return Screening(Action.IGNORE, "status updates and channels are not answered")
+    if message.from_me and message.is_edit:
+        return Screening(Action.IGNORE, "the owner edited an earlier message: not a takeover")
+    if message.from_me and message.kind not in TAKEOVER_KINDS:
+        return Screening(Action.IGNORE, f"the owner's {message.kind.value.replace('_', ' ')}: not a takeover")
     if message.from_me:
         until = now_ms + rules.takeover_ms
         return Screening(Action.TAKEOVER, "typed by the owner on the phone: human takeover", until)

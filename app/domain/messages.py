@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.domain.authenticity import WebhookOrigin
 
 
 class MessageKind(StrEnum):
@@ -20,13 +23,17 @@ class MessageKind(StrEnum):
     CONTACT = "contact"
     REACTION = "reaction"
     POLL = "poll"
+    POLL_VOTE = "poll_vote"
     LIST_RESPONSE = "list_response"
     OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
 class MediaRef:
-    """Where a media file can be fetched from the provider, plus what is known before fetching."""
+    """Where a media file can be fetched from the provider, plus what is known before fetching.
+
+    ``instance``: the provider instance that received it (whose token downloads it).
+    """
 
     message_id: str
     mimetype: str = ""
@@ -34,6 +41,7 @@ class MediaRef:
     size_bytes: int = 0
     seconds: int = 0
     page_count: int = 0
+    instance: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +51,8 @@ class InboundMessage:
     ``chat_id`` is the chat's key, ``instance/jid`` (see :func:`chat_key`): one deployment
     may serve several WhatsApp numbers, and the JID is already normalised (see
     :func:`normalise_chat_id`). It keys the chat's buffer and memory and addresses the reply.
+    ``origin`` is what the body said about its sender (instance, token, owner), checked for
+    authenticity before anything else.
     """
 
     instance: str
@@ -60,6 +70,7 @@ class InboundMessage:
     quoted_id: str = ""
     edited_id: str = ""
     wa_message_id: str = ""
+    origin: WebhookOrigin | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_edit(self) -> bool:

@@ -46,13 +46,53 @@ def test_bot_echo_is_ignored_and_never_a_takeover(state: ChatState) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{}, {"is_group": True}, {"kind": MessageKind.STICKER}, {"edited_id": "OLD"}],
+    [
+        {},
+        {"is_group": True},
+        {"quoted_id": "REPLIED"},
+        {"kind": MessageKind.AUDIO},
+        {"kind": MessageKind.IMAGE},
+        {"kind": MessageKind.VIDEO},
+        {"kind": MessageKind.DOCUMENT},
+        {"kind": MessageKind.LOCATION},
+        {"kind": MessageKind.CONTACT},
+        {"kind": MessageKind.POLL},
+    ],
 )
 def test_owner_typing_is_a_takeover_that_pauses_the_chat(changes: dict[str, object]) -> None:
     result = screen(message("já te respondo", from_me=True, **changes), ChatState(), RULES, NOW)
     assert result.action is Action.TAKEOVER
     assert result.pause_until_ms == NOW + RULES.takeover_ms
     assert not result.answers
+
+
+# Issue 8: the owner's reactions, poll votes and stickers paused the bot for 30 minutes.
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"kind": MessageKind.REACTION}, "reaction"),
+        ({"kind": MessageKind.STICKER}, "sticker"),
+        ({"kind": MessageKind.POLL_VOTE}, "poll vote"),
+        ({"kind": MessageKind.LIST_RESPONSE}, "list response"),
+        ({"kind": MessageKind.OTHER}, "other"),
+        ({"edited_id": "OLD"}, "edited"),
+    ],
+)
+def test_what_the_owner_does_besides_sending_a_message_does_not_pause(
+    changes: dict[str, object], fragment: str
+) -> None:
+    for state in (ChatState(), ChatState(opted_out=True)):
+        result = screen(message("👍", from_me=True, **changes), state, RULES, NOW)
+        assert result.action is Action.IGNORE
+        assert result.pause_until_ms == 0
+        assert fragment in result.reason and "not a takeover" in result.reason
+
+
+@pytest.mark.parametrize("jid", ["status@broadcast", "120363000000000000@newsletter"])
+def test_status_updates_and_channels_are_not_answered_nor_taken_over(jid: str) -> None:
+    for from_me in (False, True):
+        result = screen(message(chat_id=f"loja/{jid}", from_me=from_me), ChatState(), RULES, NOW)
+        assert result.action is Action.IGNORE and "status" in result.reason
 
 
 def test_owner_typing_takes_over_even_an_opted_out_or_ignored_chat() -> None:

@@ -111,7 +111,8 @@ def test_document_media_reference_has_name_and_pages() -> None:
         ("titobahe__user-chat__from-others__contact.sent.json", MessageKind.CONTACT, False),
         ("titobahe__user-chat__from-others__reaction.sent.json", MessageKind.REACTION, False),
         ("titobahe__user-chat__from-others__poll.sent.json", MessageKind.POLL, False),
-        ("titobahe__user-chat__from-others__poll.vote.other.json", MessageKind.POLL, False),
+        ("titobahe__user-chat__from-others__poll.vote.other.json", MessageKind.POLL_VOTE, False),
+        ("titobahe__user-chat__from-me__poll.vote.me.json", MessageKind.POLL_VOTE, False),
         ("titobahe__user-chat__from-me__list.vote.other.json", MessageKind.LIST_RESPONSE, False),
         ("titobahe__user-chat__from-others__emoji.sent.json", MessageKind.TEXT, False),
     ],
@@ -273,11 +274,9 @@ def test_message_id_falls_back_to_the_id_field() -> None:
         (True, True),
         (False, False),
         (None, False),
-        (0, False),
-        (1, True),
     ],
 )
-def test_booleans_as_strings(raw: object, expected: bool) -> None:
+def test_booleans_and_the_strings_uazapi_sends_for_them(raw: object, expected: bool) -> None:
     data = text_payload()
     data["message"].update(fromMe=raw, wasSentByApi=raw, isGroup=raw)
     message = parse_dict(data)
@@ -285,6 +284,24 @@ def test_booleans_as_strings(raw: object, expected: bool) -> None:
     assert message.from_me is expected
     assert message.sent_by_api is expected
     assert message.is_group is expected
+
+
+def test_an_absent_boolean_is_false() -> None:
+    data = without(text_payload(), "fromMe", "wasSentByApi", "isGroup")
+    message = parse_dict(data)
+    assert isinstance(message, InboundMessage)
+    assert (message.from_me, message.sent_by_api, message.is_group) == (False, False, False)
+
+
+# Issue 8: a non-boolean fromMe (12345, ["x"]) counted as the owner typing and paused the chat.
+@pytest.mark.parametrize("field", ["fromMe", "wasSentByApi", "isGroup"])
+@pytest.mark.parametrize("raw", [12345, ["x"], {"a": 1}, 1, 0, 1.5, "yes", "1", "sim"])
+def test_a_flag_that_is_not_a_boolean_is_a_malformed_body(field: str, raw: object) -> None:
+    data = text_payload()
+    data["message"][field] = raw
+    with pytest.raises(PayloadError) as info:
+        parse_dict(data)
+    assert field in info.value.reason and "boolean" in info.value.reason
 
 
 def test_lid_chat_with_phone_sender_normalises_to_the_phone_jid() -> None:
@@ -360,3 +377,150 @@ def test_event_key_lowercase_alias_is_accepted() -> None:
     data = text_payload()
     data["event"] = data.pop("EventType")
     assert isinstance(parse_dict(data), InboundMessage)
+
+
+# --- strict identity fields (issue 8) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "chatid",
+    [
+        "11565944224@s.whatsapp.net\n2026-01-01 INFO forged log line",
+        "11565944224@s.whatsapp.net\x1b[2J",
+        "\u202e11565944224@s.whatsapp.net",
+        "11565944224@evil.example",
+        "11565944224",
+        "abc@s.whatsapp.net",
+        "1" * 30 + "@s.whatsapp.net",
+        "../../etc/passwd",
+        " 11565944224@s.whatsapp.net",
+        "\ud800@s.whatsapp.net",
+    ],
+)
+def test_a_chat_id_that_is_not_a_whatsapp_jid_is_rejected(chatid: str) -> None:
+    data = text_payload()
+    data["message"]["chatid"] = chatid
+    with pytest.raises(PayloadError) as info:
+        parse_dict(data)
+    reason = info.value.reason
+    assert "chatid" in reason and "not a WhatsApp chat id" in reason
+    assert reason.isprintable() and len(reason) < 200
+
+
+@pytest.mark.parametrize(
+    "chatid",
+    [
+        "11565944224@s.whatsapp.net",
+        "11565944224:12@s.whatsapp.net",
+        "120363831949451165@g.us",
+        "5511999999999-1600000000@g.us",
+        "322578300804080@lid",
+        "status@broadcast",
+        "1700000000@broadcast",
+        "120363000000000000@newsletter",
+    ],
+)
+def test_every_kind_of_whatsapp_jid_is_accepted(chatid: str) -> None:
+    data = text_payload()
+    data["message"]["chatid"] = chatid
+    data.pop("chat")
+    message = parse_dict(data)
+    assert isinstance(message, InboundMessage)
+
+
+@pytest.mark.parametrize("instance", ["eKo\nB39", "eKo\x00B39", "a/b", "x" * 65, "\u202eeKoB39", "eKo\tB39"])
+def test_an_instance_name_uazapi_would_not_produce_is_rejected(instance: str) -> None:
+    data = text_payload()
+    data["instanceName"] = instance
+    with pytest.raises(PayloadError) as info:
+        parse_dict(data)
+    assert "instance name" in info.value.reason
+    assert info.value.reason.isprintable() and len(info.value.reason) < 200
+
+
+@pytest.mark.parametrize(("field", "value"), [("instanceName", 5), ("owner", ["x"]), ("EventType", {})])
+def test_identity_fields_of_another_type_are_rejected(field: str, value: object) -> None:
+    data = text_payload()
+    data[field] = value
+    with pytest.raises(PayloadError) as info:
+        parse_dict(data)
+    assert field in info.value.reason
+
+
+@pytest.mark.parametrize("wa_id", ["AC98 212", "AC98\n212", "x" * 129, "<script>"])
+def test_a_message_id_whatsapp_would_not_produce_is_rejected(wa_id: str) -> None:
+    data = text_payload()
+    data["message"]["messageid"] = wa_id
+    with pytest.raises(PayloadError) as info:
+        parse_dict(data)
+    assert "message id" in info.value.reason and len(info.value.reason) < 200
+
+
+def test_a_malformed_body_still_carries_its_origin_for_the_authenticity_check() -> None:
+    data = text_payload()
+    data["message"]["fromMe"] = 12345
+    with pytest.raises(PayloadError) as info:
+        parse_dict(data)
+    origin = info.value.origin
+    assert origin is not None
+    assert (origin.instance, origin.owner, origin.token) == ("eKoB39", "552441045746", data["token"])
+    assert data["token"] not in repr(origin)
+
+
+def test_the_origin_of_a_message_and_of_an_ignored_event() -> None:
+    message = parse_file("titobahe__user-chat__from-others__text.sent.json")
+    assert message.origin is not None and message.origin.message
+    assert message.origin.token == "xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+    event = PARSER.parse((FIXTURES / "titobahe__connection__connecting.event.json").read_bytes())
+    assert isinstance(event, IgnoredEvent) and event.origin is not None
+    assert not event.origin.message and event.origin.owner == ""
+
+
+# Issue 8: a lone surrogate in any text field sent the message to the dead letters.
+def test_lone_surrogates_are_repaired_not_refused() -> None:
+    body = json.dumps(text_payload()).replace('"Ana Cliente"', '"Ana \\ud800 Cliente"')
+    body = body.replace('"text": "Oi"', '"text": "Oi \\udfff tudo bem"')
+    body = body.replace('"quoted": ""', '"quoted": "\\ud83d"')
+    message = PARSER.parse(body.encode())
+    assert isinstance(message, InboundMessage)
+    assert message.text == "Oi \ufffd tudo bem"
+    assert message.sender_name == "Ana \ufffd Cliente"
+    for value in (message.text, message.sender_name, message.quoted_id):
+        value.encode("utf-8")  # storable and printable
+
+
+def test_bytes_that_are_not_utf8_inside_a_text_are_repaired() -> None:
+    body = json.dumps(text_payload()).encode().replace(b'"text": "Oi"', b'"text": "Oi \xff\xfe!"')
+    message = PARSER.parse(body)
+    assert isinstance(message, InboundMessage)
+    assert message.text == "Oi \ufffd\ufffd!"
+
+
+def test_a_huge_event_type_is_not_echoed_whole() -> None:
+    event = parse_dict({"EventType": "x" * 5_000_000 + "\n"})
+    assert isinstance(event, IgnoredEvent)
+    assert len(event.reason) < 200 and len(event.event_type) <= 60
+
+
+@pytest.mark.parametrize("value", [1e308 * 10, float("nan"), "9" * 10_000, -5, True, [1], 2**80])
+def test_odd_numbers_read_as_zero_not_a_crash(value: object) -> None:
+    data = text_payload()
+    data["message"]["messageTimestamp"] = value
+    data["message"]["content"] = {"fileLength": value, "degreesLatitude": value}
+    body = json.dumps(data).replace("Infinity", "1e999")
+    message = PARSER.parse(body)
+    assert isinstance(message, InboundMessage)
+    assert message.timestamp_ms == 0
+
+
+def test_a_status_broadcast_is_not_filed_under_the_senders_chat() -> None:
+    data = text_payload()
+    data["message"]["chatid"] = "status@broadcast"
+    message = parse_dict(data)
+    assert isinstance(message, InboundMessage)
+    assert message.jid == "status@broadcast"
+
+
+def test_media_remembers_its_instance() -> None:
+    message = parse_file("titobahe__user-chat__from-others__audio.sent.json")
+    assert message.media is not None and message.media.instance == "eKoB39"

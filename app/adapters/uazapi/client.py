@@ -35,13 +35,14 @@ import math
 import random as _random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from app.domain.errors import ConversaError
 from app.domain.messages import PHONE_SUFFIX, MediaRef, mask_phone, split_chat_key
+from app.domain.validation import clip
 from app.ports.messaging import DownloadedMedia
 
 log = logging.getLogger("conversa.uazapi")
@@ -82,10 +83,12 @@ def _number(chat_id: str) -> str:
 
 
 class UazapiGateway:
-    """Sends, types, marks read and downloads through one Uazapi instance.
+    """Sends, types, marks read and downloads through the Uazapi instances of a deployment.
 
     ``sleep`` and ``random`` are injectable so tests see the backoff without waiting for it.
-    The instance part of the chat key is not used: one gateway speaks for one instance token.
+    Each call carries the token of the instance it is for: ``tokens`` maps instance names to
+    tokens, and the instance is the chat key's prefix (``instance/jid``; a media reference
+    names its own); ``token`` serves any instance not in ``tokens`` (one-instance deployments).
     """
 
     def __init__(
@@ -98,9 +101,11 @@ class UazapiGateway:
         backoff_max_s: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
+        tokens: Mapping[str, str] | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._token = token
+        self._tokens = dict(tokens or {})
         self._timeout_s = timeout_s
         self._max_retries = max(max_retries, 0)
         self._backoff_base_s = backoff_base_s
@@ -205,7 +210,7 @@ class UazapiGateway:
         message_id = _bare_id(media.message_id)
         request = {"id": message_id, "return_base64": True, "return_link": False, "transcribe": transcribe}
         try:
-            body = self._post("/message/download", request, "")
+            body = self._post("/message/download", request, "", instance=media.instance)
         except UazapiError as error:
             if error.status == 404:
                 raise LookupError(f"media {message_id} is not available: {error.reason}") from None
@@ -233,7 +238,7 @@ class UazapiGateway:
         if self._http is None:
             self._http = httpx.Client(
                 base_url=self._base_url,
-                headers={"token": self._token, "Accept": "application/json"},
+                headers={"Accept": "application/json", **({"token": self._token} if self._token else {})},
                 timeout=self._timeout_s,
             )
         return self._http
@@ -244,6 +249,8 @@ class UazapiGateway:
         payload: dict[str, Any],
         chat_id: str,
         settle: Callable[[str], dict[str, Any] | None] | None = None,
+        *,
+        instance: str | None = None,
     ) -> dict[str, Any]:
         """POST with retries on 429/5xx/transport errors; returns the JSON object answered.
 
@@ -252,13 +259,14 @@ class UazapiGateway:
         JSON object ends the call with it, None retries. Its exceptions end the call.
         """
         where = f"{path} for {mask_phone(chat_id)}" if chat_id else path
+        headers = {"token": self._token_for(split_chat_key(chat_id)[0] if instance is None else instance)}
         attempts = self._max_retries + 1
         for attempt in range(1, attempts + 1):
             status: int | None = None
             retry_after: float | None = None
             maybe_done = True  # could the server have carried the failed call out?
             try:
-                response = self._client().post(path, json=payload)
+                response = self._client().post(path, json=payload, headers=headers)
             except httpx.TransportError as error:  # refused, reset, timed out: worth another try
                 maybe_done = not isinstance(error, _NEVER_SENT)
                 failure = self._clean(f"{type(error).__name__}: {error}")
@@ -308,10 +316,17 @@ class UazapiGateway:
             text = response.text
         return self._clean(text) or response.reason_phrase
 
+    def _token_for(self, instance: str) -> str:
+        token = self._tokens.get(instance) or self._token
+        if not token:
+            raise UazapiError(f"no Uazapi token is configured for instance {clip(instance, 64)!r}")
+        return token
+
     def _clean(self, text: str) -> str:
-        """One short line with the token scrubbed and phone numbers masked: safe for logs and Kestra."""
-        if self._token:
-            text = text.replace(self._token, "***")
+        """One short line with the tokens scrubbed and phone numbers masked: safe for logs and Kestra."""
+        for token in (self._token, *self._tokens.values()):
+            if token:
+                text = text.replace(token, "***")
         return _masked(" ".join(text.split()))[:200]
 
     @staticmethod

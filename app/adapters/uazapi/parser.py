@@ -3,17 +3,37 @@
 Uazapi's real body is flat (``EventType``, ``instanceName``, ``owner``, ``message``, ``chat``),
 not the ``{event, instance, data}`` shape its API description shows. Booleans sometimes
 arrive as strings ("False") and ``content`` is a string for plain text but an object for
-media, so every field is read defensively.
+media, so content fields are read defensively. What identifies and routes a message is read
+strictly: booleans must be booleans (or "true"/"false"), the chat id a WhatsApp JID, the
+instance name a printable name, the message id a WhatsApp id; anything else is a malformed
+body with a reason. Text is repaired (a lone surrogate becomes U+FFFD), never refused, and
+every value echoed into a reason is clipped.
+
+The parser checks nothing about authenticity: it reads ``instanceName``, ``owner`` and
+``token`` into a :class:`WebhookOrigin` (also on the error of a malformed body) for the
+receive use case to check.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
+from app.domain.authenticity import WebhookOrigin
 from app.domain.errors import PayloadError
 from app.domain.messages import InboundMessage, MediaRef, MessageKind, chat_key, normalise_chat_id
+from app.domain.validation import (
+    clip,
+    is_instance_name,
+    is_jid,
+    is_message_id,
+    is_owner,
+    repair,
+)
 from app.ports.webhook import IgnoredEvent
+
+MAX_INT = 2**53  # the largest integer a JSON reader elsewhere (Kestra, JavaScript) keeps exact
 
 KIND_BY_MESSAGE_TYPE = {
     "conversation": MessageKind.TEXT,
@@ -31,7 +51,7 @@ KIND_BY_MESSAGE_TYPE = {
     "reactionmessage": MessageKind.REACTION,
     "pollcreationmessage": MessageKind.POLL,
     "pollcreationmessagev3": MessageKind.POLL,
-    "pollupdatemessage": MessageKind.POLL,
+    "pollupdatemessage": MessageKind.POLL_VOTE,
     "listresponsemessage": MessageKind.LIST_RESPONSE,
     "buttonsresponsemessage": MessageKind.LIST_RESPONSE,
     "templatebuttonreplymessage": MessageKind.LIST_RESPONSE,
@@ -55,22 +75,43 @@ IGNORED_EVENTS = {
 }
 
 
-def as_bool(value: Any) -> bool:
-    """Uazapi sends real booleans, and sometimes the strings "true"/"False"."""
+def as_bool(value: Any, name: str) -> bool:
+    """A real boolean, or the strings "true"/"false" Uazapi sometimes sends; absent is false.
+
+    Anything else (``12345``, ``["x"]``) is a malformed body: a flag that is not a flag must
+    not count as the owner typing.
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value)
     if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes"}
-    return bool(value)
+        word = value.strip().lower()
+        if word in {"true", "false", ""}:
+            return word == "true"
+    raise PayloadError(f"message field {name!r} is not a boolean ({type(value).__name__})")
 
 
 def as_str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """Text fields are read leniently (another type reads as empty), and repaired."""
+    return repair(value) if isinstance(value, str) else ""
+
+
+def strict_str(value: Any, name: str) -> str:
+    """An identity field: absent reads as empty, any type but text is a malformed body."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PayloadError(f"field {name!r} is a {type(value).__name__}, expected text")
+    return value
 
 
 def as_int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    if isinstance(value, bool):
         return 0
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # also "1e999" read as inf, NaN, 5000 digits
+        return 0
+    return number if 0 <= number <= MAX_INT else 0
 
 
 def timestamp_ms(value: Any) -> int:
@@ -94,7 +135,16 @@ def message_kind(message: dict[str, Any]) -> MessageKind:
         return MessageKind.STICKER
     if media_type == "vcard":
         return MessageKind.CONTACT
-    return KIND_BY_TYPE.get(as_str(message.get("type")).lower(), MessageKind.OTHER)
+    kind = KIND_BY_TYPE.get(as_str(message.get("type")).lower(), MessageKind.OTHER)
+    if kind is MessageKind.POLL and as_str(message.get("vote")):
+        return MessageKind.POLL_VOTE
+    return kind
+
+
+def _coordinate(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return ""
+    return f"{value}"
 
 
 def message_text(message: dict[str, Any], kind: MessageKind) -> str:
@@ -104,9 +154,9 @@ def message_text(message: dict[str, Any], kind: MessageKind) -> str:
     if text or not isinstance(content, dict):
         return text or as_str(content)
     if kind is MessageKind.LOCATION:
-        lat, lng = content.get("degreesLatitude"), content.get("degreesLongitude")
+        lat, lng = _coordinate(content.get("degreesLatitude")), _coordinate(content.get("degreesLongitude"))
         name = as_str(content.get("name")) or as_str(content.get("address"))
-        where = f"{lat}, {lng}" if lat is not None and lng is not None else ""
+        where = f"{lat}, {lng}" if lat and lng else ""
         return " ".join(p for p in (name, where) if p)
     if kind is MessageKind.CONTACT:
         return as_str(content.get("displayName"))
@@ -124,25 +174,29 @@ MEDIA_KINDS = {
 }
 
 
-def media_ref(message: dict[str, Any], kind: MessageKind, wa_id: str) -> MediaRef | None:
+def media_ref(message: dict[str, Any], kind: MessageKind, wa_id: str, instance: str) -> MediaRef | None:
     if kind not in MEDIA_KINDS:
         return None
     content = message.get("content")
     meta = content if isinstance(content, dict) else {}
     return MediaRef(
         message_id=wa_id,
-        mimetype=as_str(meta.get("mimetype")),
-        file_name=as_str(meta.get("fileName")) or as_str(meta.get("title")),
+        mimetype=clip(as_str(meta.get("mimetype")), 100),
+        file_name=clip(as_str(meta.get("fileName")) or as_str(meta.get("title"))),
         size_bytes=as_int(meta.get("fileLength")),
         seconds=as_int(meta.get("seconds")),
         page_count=as_int(meta.get("pageCount")),
+        instance=instance,
     )
 
 
 def load_json(body: bytes | str) -> dict[str, Any]:
+    """The body as a JSON object. Bytes that are not UTF-8 are repaired (U+FFFD), not refused."""
+    if isinstance(body, bytes | bytearray):
+        body = bytes(body).decode(json.detect_encoding(body), "replace")
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise PayloadError(f"webhook body is not JSON: {exc}") from None
     except RecursionError:
         raise PayloadError("webhook body is nested too deeply to be a Uazapi event") from None
@@ -151,53 +205,102 @@ def load_json(body: bytes | str) -> dict[str, Any]:
     return data
 
 
+def read_origin(data: dict[str, Any]) -> WebhookOrigin:
+    """What the body says about its sender, unchecked. ``instance`` is the name the chat keys
+    will use: ``instanceName``, else the owner's number, else "default"."""
+    message = data.get("message")
+    event = data.get("EventType") or data.get("event")
+    message_owner = message.get("owner") if isinstance(message, dict) else None
+    owner = as_str(message_owner) or as_str(data.get("owner"))
+    return WebhookOrigin(
+        instance=as_str(data.get("instanceName")) or owner or "default",
+        owner=owner,
+        token=as_str(data.get("token")),
+        message=isinstance(event, str) and event.strip().lower() == "messages",
+    )
+
+
 class UazapiWebhookParser:
     """Implements :class:`app.ports.webhook.WebhookParser` for Uazapi's webhook bodies."""
 
     def parse(self, body: bytes | str) -> InboundMessage | IgnoredEvent:
         data = load_json(body)
-        event = as_str(data.get("EventType") or data.get("event")).strip()
+        origin = read_origin(data)
+        try:
+            return self._event(data, origin)
+        except PayloadError as error:
+            error.origin = origin
+            raise
+
+    def _event(self, data: dict[str, Any], origin: WebhookOrigin) -> InboundMessage | IgnoredEvent:
+        event = strict_str(data.get("EventType") or data.get("event"), "EventType").strip()
         if not event:
             raise PayloadError("webhook body has no EventType")
         if event.lower() != "messages":
-            reason = IGNORED_EVENTS.get(event.lower(), f"event type {event!r} is not handled")
-            return IgnoredEvent(event, reason)
+            reason = IGNORED_EVENTS.get(event.lower(), f"event type {clip(event, 60)!r} is not handled")
+            return IgnoredEvent(clip(event, 60), reason, origin)
         message = data.get("message")
         if not isinstance(message, dict):
             raise PayloadError("messages event has no 'message' object")
-        return self._message(data, message)
+        return self._message(data, message, origin)
 
-    def _message(self, data: dict[str, Any], message: dict[str, Any]) -> InboundMessage:
-        wa_id = as_str(message.get("messageid")) or as_str(message.get("id")).rpartition(":")[2]
+    def _message(
+        self, data: dict[str, Any], message: dict[str, Any], origin: WebhookOrigin
+    ) -> InboundMessage:
+        instance = self._instance(data, origin)
+        wa_id = strict_str(message.get("messageid"), "messageid")
+        if not wa_id:
+            wa_id = strict_str(message.get("id"), "id").rpartition(":")[2]
         if not wa_id:
             raise PayloadError("message has no id (messageid)")
-        raw_chat = as_str(message.get("chatid"))
+        if not is_message_id(wa_id):
+            raise PayloadError(f"message id {clip(wa_id, 60)!r} is not a WhatsApp message id")
+        raw_chat = strict_str(message.get("chatid"), "chatid")
         if not raw_chat:
             raise PayloadError("message has no chatid")
-        owner = as_str(message.get("owner")) or as_str(data.get("owner"))
+        if not is_jid(raw_chat):
+            raise PayloadError(f"chatid {clip(raw_chat, 60)!r} is not a WhatsApp chat id")
+        from_me = as_bool(message.get("fromMe"), "fromMe")
+        sent_by_api = as_bool(message.get("wasSentByApi"), "wasSentByApi")
+        is_group = as_bool(message.get("isGroup"), "isGroup")
         chat_record = data.get("chat")
         chat: dict[str, Any] = chat_record if isinstance(chat_record, dict) else {}
-        from_me = as_bool(message.get("fromMe"))
-        # For a customer's message the sender's phone JID names the chat too; for ours it does not.
-        alternatives = [as_str(chat.get("wa_chatid"))]
-        if not from_me:
-            alternatives.append(as_str(message.get("sender_pn")))
+        # A @lid chat is named by a phone JID too: the chat record's, and for a customer's
+        # message the sender's (for ours the sender is our own number).
+        alternatives = []
+        if raw_chat.endswith("@lid"):
+            alternatives.append(as_str(chat.get("wa_chatid")))
+            if not from_me:
+                alternatives.append(as_str(message.get("sender_pn")))
+        jid = normalise_chat_id(raw_chat, *(a for a in alternatives if is_jid(a)))
         kind = message_kind(message)
-        instance = as_str(data.get("instanceName")) or owner or "default"
+        sender = as_str(message.get("sender_pn")) or as_str(message.get("sender"))
         return InboundMessage(
             instance=instance,
-            chat_id=chat_key(instance, normalise_chat_id(raw_chat, *alternatives)),
+            chat_id=chat_key(instance, jid),
             message_id=f"{instance}:{wa_id}",
             wa_message_id=wa_id,
-            sender=as_str(message.get("sender_pn")) or as_str(message.get("sender")),
-            sender_name=as_str(message.get("senderName")),
+            sender=sender if is_jid(sender) else "",
+            sender_name=clip(as_str(message.get("senderName"))),
             kind=kind,
             text=message_text(message, kind).strip(),
             timestamp_ms=timestamp_ms(message.get("messageTimestamp")),
             from_me=from_me,
-            sent_by_api=as_bool(message.get("wasSentByApi")),
-            is_group=as_bool(message.get("isGroup")) or raw_chat.endswith("@g.us"),
-            media=media_ref(message, kind, wa_id),
-            quoted_id=as_str(message.get("quoted")),
-            edited_id=as_str(message.get("edited")),
+            sent_by_api=sent_by_api,
+            is_group=is_group or raw_chat.endswith("@g.us"),
+            media=media_ref(message, kind, wa_id, instance),
+            quoted_id=clip(as_str(message.get("quoted")), 128),
+            edited_id=clip(as_str(message.get("edited")), 128),
+            origin=origin,
         )
+
+    @staticmethod
+    def _instance(data: dict[str, Any], origin: WebhookOrigin) -> str:
+        """The instance name the chat keys use; a name Uazapi would not produce is a malformed body."""
+        strict_str(data.get("instanceName"), "instanceName")
+        strict_str(data.get("owner"), "owner")
+        if origin.owner and not is_owner(origin.owner):
+            raise PayloadError(f"owner {clip(origin.owner, 30)!r} is not a phone number")
+        if not is_instance_name(origin.instance):
+            raise PayloadError(f"instance name {clip(origin.instance, 64)!r} is not an Uazapi instance name")
+        return origin.instance

@@ -1,5 +1,9 @@
 """Receive one webhook: parse, screen, turn media into text, buffer. Never answers itself.
 
+First of all the body must be authentic (its instance token and owner match the
+deployment's, see :mod:`app.domain.authenticity`): a forged one changes no state, sends
+nothing and is kept, boundedly, among the dead letters with the source ``auth``.
+
 The answer is not written here: receiving must be fast (Uazapi waits on it) and a burst
 must be answered as one. The result says whether a processor should be started for the
 chat, which happens when this message woke an empty buffer up.
@@ -8,9 +12,10 @@ chat, which happens when this message woke an empty buffer up.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.domain.authenticity import AUTH_SOURCE, Authenticity, Verdict
 from app.domain.chat_rules import Action, ChatRules, screen
 from app.domain.errors import PayloadError
 from app.domain.messages import BufferedMessage, InboundMessage
@@ -54,23 +59,38 @@ class ReceiveMessage:
     clock: Clock
     rules: ChatRules
     dedup_ttl_ms: int = 7 * 24 * 60 * 60 * 1000
+    authenticity: Authenticity = field(default_factory=Authenticity)
+    max_rejected_kept: int = 1000
 
     def __call__(self, body: bytes) -> ReceiveResult:
         now = self.clock.now_ms()
         try:
             event = self.parser.parse(body)
         except PayloadError as error:
+            verdict = self.authenticity.check(error.origin)
+            if not verdict.authentic:
+                return self._reject_unauthentic(body, verdict, now)
             letter = self.dead_letters.put("receive", error.reason, body_text(body), now)
             return ReceiveResult("rejected", error.reason, dead_letter_id=letter)
+        verdict = self.authenticity.check(event.origin)
+        if not verdict.authentic:
+            return self._reject_unauthentic(body, verdict, now)
         if isinstance(event, IgnoredEvent):
             return ReceiveResult("ignored", f"{event.event_type}: {event.reason}")
-        if not self.idempotency.claim(event.message_id, now, self.dedup_ttl_ms):
-            return ReceiveResult("duplicate", "message already received", event.chat_id, event.message_id)
-        try:
-            return self._take_in(event, now)
-        except BaseException:
-            self.idempotency.release(event.message_id)  # let Uazapi's or Kestra's retry through
-            raise
+        if self.idempotency.seen(event.message_id, now):  # a hint: spares a duplicate the media
+            return _duplicate(event)
+        return self._take_in(event, now)
+
+    def _reject_unauthentic(self, body: bytes, verdict: Verdict, now: int) -> ReceiveResult:
+        """A forged or unknown body changes nothing and is never answered. It is kept (a wrong
+        token in the settings must not silently drop real customers: ``conversa replay`` takes
+        these back once it is fixed), but at most ``max_rejected_kept`` of them: a flood of
+        forged bodies cannot fill the dead-letter store."""
+        if self.dead_letters.count(AUTH_SOURCE) >= self.max_rejected_kept:
+            reason = f"{verdict.reason}; not kept: {self.max_rejected_kept} rejected bodies are waiting already"
+            return ReceiveResult("rejected", reason)
+        letter = self.dead_letters.put(AUTH_SOURCE, verdict.reason, body_text(body), now)
+        return ReceiveResult("rejected", verdict.reason, dead_letter_id=letter)
 
     def _take_in(self, message: InboundMessage, now: int) -> ReceiveResult:
         chat = message.chat_id
@@ -81,15 +101,21 @@ class ReceiveMessage:
 
         if screening.action is Action.IGNORE:
             return result("ignored")
+        # A state change is made first (it is idempotent) and the id recorded after: a crash
+        # in between leaves the message to the retry, never "seen" without its effect.
         if screening.action is Action.TAKEOVER:
             self.chat_state.pause(chat, screening.pause_until_ms)
-            return result("takeover")
+            return result("takeover") if self._claim(message, now) else _duplicate(message)
         if screening.action is Action.OPT_OUT:
             self.chat_state.set_opted_out(chat, True)
+            if not self._claim(message, now):
+                return _duplicate(message)
             self.gateway.send_text(chat, OPT_OUT_REPLY)
             return result("opted_out")
         if screening.action is Action.OPT_IN:
             self.chat_state.set_opted_out(chat, False)
+            if not self._claim(message, now):
+                return _duplicate(message)
             self.gateway.send_text(chat, OPT_IN_REPLY)
             return result("opted_in")
         extraction = self.media.read(message)
@@ -102,4 +128,14 @@ class ReceiveMessage:
             wa_message_id=message.wa_message_id,
             note=extraction.note,
         )
-        return result("buffered", self.buffer.append(chat, buffered))
+        # One atomic step records the id and appends the message: a crash before it leaves
+        # the message to the retry, after it the message is in; never one without the other.
+        pending = self.buffer.append(chat, buffered, self.dedup_ttl_ms)
+        return _duplicate(message) if pending is None else result("buffered", pending)
+
+    def _claim(self, message: InboundMessage, now: int) -> bool:
+        return self.idempotency.claim(message.message_id, now, self.dedup_ttl_ms)
+
+
+def _duplicate(message: InboundMessage) -> ReceiveResult:
+    return ReceiveResult("duplicate", "message already received", message.chat_id, message.message_id)

@@ -1,0 +1,84 @@
+"""What well-formed input looks like, and how text from outside is made safe to keep and show.
+
+- :func:`is_jid` / :func:`is_instance_name`: the grammar of what WhatsApp and Uazapi produce;
+  anything else in a chat id or an instance name is a malformed body, not a new chat.
+- :func:`repair`: text that cannot be encoded (a lone surrogate from a ``"\\ud800"`` escape)
+  gets U+FFFD instead; a customer's message is never lost for one bad character.
+- :func:`clip`: every value echoed into a reason, a log line or an output is cut to a sane
+  length and has its control characters replaced, so input can neither forge log lines nor
+  blow up an output.
+- :func:`cap_text`: the part of a (possibly huge) message that retrieval and the model see.
+"""
+
+from __future__ import annotations
+
+import re
+
+ECHO_MAX_CHARS = 200
+INSTANCE_MAX_CHARS = 64
+MESSAGE_ID_MAX_CHARS = 128
+REPLACEMENT = "\ufffd"
+
+# Users are digits; a device suffix (":12") only on phone and lid JIDs; old-style groups are
+# "<creator>-<timestamp>@g.us"; status updates go to "status@broadcast".
+_JID = re.compile(
+    r"\d{1,24}(?::\d{1,4})?@(?:s\.whatsapp\.net|lid)"
+    r"|\d{1,24}(?:-\d{1,24})?@g\.us"
+    r"|(?:status|\d{1,24})@broadcast"
+    r"|\d{1,24}@newsletter"
+)
+_MESSAGE_ID = re.compile(rf"[A-Za-z0-9._\-]{{1,{MESSAGE_ID_MAX_CHARS}}}")
+_OWNER = re.compile(r"\d{1,24}")
+
+
+def is_jid(value: str) -> bool:
+    """A WhatsApp JID as Uazapi names chats: ``5511…@s.whatsapp.net``, ``…@g.us``, ``…@lid``,
+    ``…@broadcast``, ``…@newsletter``."""
+    return _JID.fullmatch(value) is not None
+
+
+def is_instance_name(value: str) -> bool:
+    """An Uazapi instance name: 1 to 64 printable characters, no ``/`` (it separates the chat key)."""
+    return 0 < len(value) <= INSTANCE_MAX_CHARS and value.isprintable() and "/" not in value
+
+
+def is_message_id(value: str) -> bool:
+    """A WhatsApp message id (``3EB0…``, ``AC98…``): letters, digits, ``._-``, at most 128."""
+    return _MESSAGE_ID.fullmatch(value) is not None
+
+
+def is_owner(value: str) -> bool:
+    """The business's own number as Uazapi sends it: digits."""
+    return _OWNER.fullmatch(value) is not None
+
+
+def repair(text: str) -> str:
+    """``text`` with every code point UTF-8 cannot carry (lone surrogates) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(REPLACEMENT if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
+
+
+def _printable(char: str) -> str:
+    if char.isprintable():
+        return char
+    return " " if char.isspace() else "?"
+
+
+def clip(value: str, limit: int = ECHO_MAX_CHARS) -> str:
+    """A safe echo of ``value``: one line, no control characters, at most ``limit`` characters."""
+    head = value[: limit + 1]
+    cleaned = "".join(_printable(c) for c in repair(head))
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(value) <= limit and len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def cap_text(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, cut at a word boundary when one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ", max(limit - 40, 0))
+    return (cut[:space] if space > 0 else cut).rstrip() + " […]"
