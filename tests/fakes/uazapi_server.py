@@ -21,10 +21,11 @@ work on a disconnect would.
 
 Run alone for the Kestra end-to-end suite, ``python -m tests.fakes.uazapi_server --port N``
 prints the port and serves until killed; then the same controls are HTTP calls, without the
-token: ``GET /_fake/requests``, ``GET /_fake/messages``, ``POST /_fake/reset``, ``POST
-/_fake/fail`` ``{path, status, times?, retry_after?, after?, error?, number?}``, ``POST
-/_fake/slow`` ``{path, seconds, after?, number?, delivered?}``, ``POST /_fake/drop`` ``{path,
-number?}`` and ``POST /_fake/media`` ``{id, base64, mimetype?, transcription?}``.
+token: ``GET /_fake/requests[?path=…&number=…]``, ``GET /_fake/messages[?number=…]``,
+``POST /_fake/reset``, ``POST /_fake/fail`` ``{path, status, times?, retry_after?, after?,
+error?, number?}``, ``POST /_fake/slow`` ``{path, seconds, after?, number?, delivered?}``,
+``POST /_fake/drop`` ``{path, number?}`` and ``POST /_fake/media`` ``{id, base64, mimetype?,
+transcription?}``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qsl
 
 from tests.fakes.background import BackgroundHTTPServer
 
@@ -267,13 +269,22 @@ class FakeUazapi(BackgroundHTTPServer):
 
     # --- control endpoints for the standalone process -----------------------------------
 
-    def _control(self, method: str, path: str, data: Any) -> tuple[int, Any]:
-        body = data if isinstance(data, dict) else {}
+    def _control(
+        self, method: str, path: str, data: Any, query: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        body, query = data if isinstance(data, dict) else {}, query or {}
         try:
-            if method == "GET" and path == "/_fake/requests":
-                return 200, [asdict(r) for r in self.calls()]
-            if method == "GET" and path == "/_fake/messages":
-                return 200, self.sent()
+            if method == "GET" and path == "/_fake/requests":  # ?path=…&number=… narrow it down
+                calls = self.calls(query.get("path"))
+                if "number" in query:
+                    calls = [
+                        c
+                        for c in calls
+                        if isinstance(c.json, dict) and c.json.get("number") == query["number"]
+                    ]
+                return 200, [asdict(r) for r in calls]
+            if method == "GET" and path == "/_fake/messages":  # ?number=… for one chat
+                return 200, self.sent(query.get("number"))
             if method == "POST" and path == "/_fake/reset":
                 self.reset()
             elif method == "POST" and path == "/_fake/fail":
@@ -327,9 +338,9 @@ class FakeUazapi(BackgroundHTTPServer):
                     data: Any = json.loads(raw) if raw else None
                 except ValueError:
                     data = None
-                path = self.path.split("?")[0]
+                path, _, query = self.path.partition("?")
                 if path.startswith("/_fake/"):
-                    self._reply(*fake._control(method, path, data))
+                    self._reply(*fake._control(method, path, data, dict(parse_qsl(query))))
                     return
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 recorded = Recorded(method, path, headers, data, time.time())
