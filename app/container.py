@@ -46,13 +46,30 @@ REDIS = "app.adapters.redis"
 def redis_client(s: Settings) -> Any:
     from app.adapters.redis.connection import connect
 
-    return connect(s.redis_url)
+    return connect(s.redis_url, s.redis_connect_timeout_seconds, s.redis_socket_timeout_seconds)
 
 
 def redis_keys(s: Settings) -> Any:
     from app.adapters.redis.keys import Keys
 
     return Keys(s.redis_namespace)
+
+
+def dead_letter_stores(s: Settings, configured: Any) -> Any:
+    """The configured dead-letter store; behind Redis, the local folder as its fallback."""
+    import os
+
+    from app.adapters.dead_letter_stores import DeadLetterStores, NamedStore
+
+    folder = f"file {os.path.abspath(s.dead_letter_dir)}"
+    if s.dead_letters != "redis":
+        name = folder if s.dead_letters == "file" else s.dead_letters
+        return DeadLetterStores(NamedStore(name, configured))
+    from app.adapters.memory.dead_letters import FileDeadLetterStore
+
+    return DeadLetterStores(
+        NamedStore("redis", configured), NamedStore(folder, FileDeadLetterStore(s.dead_letter_dir))
+    )
 
 
 # The rule builders import their domain module when called, like the adapters.
@@ -168,9 +185,11 @@ class Container(containers.DeclarativeContainer):
     keys = providers.Singleton(redis_keys, settings)
     parser = providers.Singleton(lazy("app.adapters.uazapi.parser.UazapiWebhookParser"))
 
+    # The buffer records the ids it takes in where the guard looks them up: one key space.
+    memory_seen = providers.Singleton(lazy(f"{MEMORY}.buffer.MemoryIdempotencyGuard"))
     buffer = providers.Selector(
         settings.provided.state,
-        memory=providers.Singleton(lazy(f"{MEMORY}.buffer.MemoryMessageBuffer")),
+        memory=providers.Singleton(lazy(f"{MEMORY}.buffer.MemoryMessageBuffer"), memory_seen),
         redis=providers.Singleton(lazy(f"{REDIS}.buffer.RedisMessageBuffer"), redis, keys),
     )
     conversations = providers.Selector(
@@ -185,22 +204,23 @@ class Container(containers.DeclarativeContainer):
     )
     idempotency = providers.Selector(
         settings.provided.state,
-        memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryIdempotencyGuard")),
-        redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisIdempotencyGuard"), redis, keys),
+        memory=memory_seen,
+        redis=providers.Singleton(lazy(f"{REDIS}.buffer.RedisIdempotencyGuard"), redis, keys),
     )
     outbox = providers.Selector(
         settings.provided.state,
         memory=providers.Singleton(lazy(f"{MEMORY}.stores.MemoryReplyOutbox")),
         redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisReplyOutbox"), redis, keys),
     )
-    dead_letters = providers.Selector(
+    configured_dead_letters = providers.Selector(
         settings.provided.dead_letters,
         file=providers.Singleton(
             lazy(f"{MEMORY}.dead_letters.FileDeadLetterStore"), settings.provided.dead_letter_dir
         ),
         memory=providers.Singleton(lazy(f"{MEMORY}.dead_letters.MemoryDeadLetterStore")),
-        redis=providers.Singleton(lazy(f"{REDIS}.stores.RedisDeadLetterStore"), redis, keys),
+        redis=providers.Singleton(lazy(f"{REDIS}.dead_letters.RedisDeadLetterStore"), redis, keys),
     )
+    dead_letters = providers.Singleton(dead_letter_stores, settings, configured_dead_letters)
     gateway = providers.Selector(
         settings.provided.gateway,
         memory=providers.Singleton(lazy(f"{MEMORY}.gateway.RecordingGateway")),
@@ -272,6 +292,14 @@ class Container(containers.DeclarativeContainer):
         buffer=buffer,
         clock=clock,
         debounce=providers.Callable(debounce_rules, settings),
+    )
+    replay = providers.Factory(
+        lazy("app.domain.usecases.replay.ReplayDeadLetters"),
+        stores=providers.Callable(lambda d: [(s.name, s.store) for s in d.stores], dead_letters),
+        # A body rejected again stays in its own letter: this receive files no new one.
+        receive=providers.Factory(
+            receive, dead_letters=providers.Factory(lazy(f"{MEMORY}.dead_letters.MemoryDeadLetterStore"))
+        ),
     )
 
 

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # Connections and secrets (secrets never appear in logs or outputs).
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_namespace: str = "conversa"
+    redis_connect_timeout_seconds: float = Field(1, gt=0)
+    redis_socket_timeout_seconds: float = Field(1, gt=0, description="per Redis command; never retried")
     uazapi_url: str = "http://127.0.0.1:8090"
     uazapi_token: SecretStr = SecretStr("")
     uazapi_instance: str = ""

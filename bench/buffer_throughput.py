@@ -40,7 +40,8 @@ def worker(url: str, namespace: str, messages: int, index: int, out: mp.Queue) -
     for n in range(0, messages, 4):  # bursts of four messages, then one batch for them
         chat = chats[(n // 4) % len(chats)]
         for m in range(n, min(n + 4, messages)):
-            buffer.append(chat, BufferedMessage(f"{index}-{m}", "olá, tudo bem?", received_ms=m))
+            message = BufferedMessage(f"{namespace}-{index}-{m}", "olá, tudo bem?", received_ms=m)
+            buffer.append(chat, message, 3_600_000)  # records the id too, as receive does
         batch = buffer.claim(chat, n, 60_000, 20)
         if batch:
             buffer.ack(chat, batch.token)

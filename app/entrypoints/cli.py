@@ -42,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     dead = sub.add_parser("dead-letters", help="list what could not be handled, newest first")
     dead.add_argument("--limit", type=int, default=20)
 
+    replay = sub.add_parser("replay", help="feed dead letters back through receive, oldest first")
+    which = replay.add_mutually_exclusive_group()
+    which.add_argument("--id", action="append", help="a dead letter's id (repeatable)")
+    which.add_argument("--all", action="store_true", help="every dead letter (narrowed by --reason/--source)")
+    replay.add_argument("--reason", help="the letters whose reason contains this text (any case)")
+    replay.add_argument("--source", help="the letters of this source: receive, auth…")
+    replay.add_argument("--limit", type=int, default=1000, help="at most this many letters per store")
+    replay.add_argument("--dry-run", action="store_true", help="list what would be replayed, change nothing")
+
     simulate = sub.add_parser("simulate", help="chat with the bot in the terminal, offline")
     simulate.add_argument("--script", help="play a scenario file on a virtual clock and print the transcript")
     simulate.add_argument(
@@ -62,6 +71,8 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from app.entrypoints.ingest import run
     elif name == "dead-letters":
         from app.entrypoints.dead_letters import run
+    elif name == "replay":
+        from app.entrypoints.replay import run
     else:
         from app.entrypoints.simulate import run
     return run

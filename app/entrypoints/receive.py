@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 
-from app.container import build_container
+from app.container import Container, build_container
 from app.domain.messages import mask_phone
 from app.domain.usecases.receive import body_text
 from app.entrypoints.report import Stopwatch, counter, emit, fail, setup_logging, timer
@@ -38,20 +38,35 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = container.receive()(body)
     except Exception as error:  # keep the body whatever broke, then fail loudly
-        reason = f"{type(error).__name__}: {error}"
-        letter = ""
-        try:
-            letter = container.dead_letters().put(
-                "receive", reason, body_text(body), container.clock().now_ms()
-            )
-        except Exception:
-            log.exception("could not store the dead letter either")
-        return fail("receive", reason, {"dead_letter_id": letter})
+        return keep_and_fail(container, body, f"{type(error).__name__}: {error}")
     level = logging.INFO if result.ok else logging.WARNING
     log.log(level, "%s %s: %s", result.status, mask_phone(result.chat_id) or "-", result.reason)
     metrics = [counter("receive." + result.status), timer("receive.duration", watch.seconds)]
-    emit(result.to_dict(), metrics)
+    output, elsewhere = result.to_dict(), ""
+    if result.dead_letter_id:
+        stores = container.dead_letters()
+        where = output["dead_letter_store"] = stores.where(result.dead_letter_id)
+        if where != stores.primary.name:  # not in the configured store: say where, in the same line
+            elsewhere = f" (kept as dead letter {result.dead_letter_id} in {where})"
+    emit(output, metrics)
     if not result.ok:
-        sys.stderr.write(f"conversa receive: rejected: {result.reason}\n")
+        sys.stderr.write(f"conversa receive: rejected: {result.reason}{elsewhere}\n")
         return 1
     return 0
+
+
+def keep_and_fail(container: Container, body: bytes, reason: str) -> int:
+    """Taking the body in failed: keep it as a dead letter (in the local folder when the
+    configured store is down too) and fail with one line that says where it is."""
+    try:
+        stores = container.dead_letters()
+        letter = stores.put("receive", reason, body_text(body), container.clock().now_ms())
+    except Exception as error:  # not even the local folder: Kestra's execution keeps the body
+        lost = f"{type(error).__name__}: {error}"
+        return fail("receive", f"{reason}; the body could not be kept either: {lost}", {"dead_letter_id": ""})
+    where = stores.where(letter)
+    return fail(
+        "receive",
+        f"{reason}; the body is kept as dead letter {letter} in {where}",
+        {"dead_letter_id": letter, "dead_letter_store": where},
+    )

@@ -3,6 +3,8 @@
 Claiming a batch takes a *lease*: only one processor holds a chat at a time, messages
 arriving meanwhile wait for the next batch, and a lease whose holder died expires so the
 sweep can put its messages back. The lease token is the per-chat processing lock.
+Appending records the message id as taken in, atomically: a message is in the buffer (or
+was answered) exactly when its id is recorded.
 """
 
 from typing import Protocol
@@ -12,10 +14,13 @@ from app.domain.messages import Batch, BufferedMessage
 
 
 class MessageBuffer(Protocol):
-    def append(self, chat_id: str, message: BufferedMessage) -> int:
-        """Add a message (arrived at its ``received_ms``); returns how many now wait.
+    def append(self, chat_id: str, message: BufferedMessage, dedup_ttl_ms: int) -> int | None:
+        """Add a message (arrived at its ``received_ms``) unless its ``message_id`` was taken in.
 
-        1 means the chat just woke up: the caller starts a processor for it.
+        One atomic step: the id is recorded (remembered ``dedup_ttl_ms``, in the key space
+        of the :class:`IdempotencyGuard`) together with the append, or neither happens.
+        Returns how many now wait, or None for a duplicate (nothing changed). 1 means the
+        chat just woke up: the caller starts a processor for it.
         """
         ...
 

@@ -1,5 +1,13 @@
-"""Where input that could not be handled is kept, raw, with the reason: nothing is lost."""
+"""Where input that could not be handled is kept, raw, with the reason: nothing is lost.
 
+A dead letter's id is derived from its source and body, so the same body rejected again
+(Kestra retries a failed ``receive`` three times; Uazapi retries a webhook) is one letter
+whose reason and time are updated, never a pile of copies. An operator lists them
+(``conversa dead-letters``) and feeds them back (``conversa replay``), which deletes each
+one once it was taken in.
+"""
+
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -13,11 +21,33 @@ class DeadLetter:
     at_ms: int
 
 
+def dead_letter_id(source: str, body: str) -> str:
+    """The id of the letter holding ``body`` from ``source``: the same in every store."""
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(body.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:24]
+
+
 class DeadLetterStore(Protocol):
     def put(self, source: str, reason: str, body: str, now_ms: int) -> str:
-        """Keep ``body``; returns the dead letter's id."""
+        """Keep ``body``; returns the dead letter's id, :func:`dead_letter_id`.
+
+        Idempotent: the same (source, body) again updates that letter's reason and time.
+        """
         ...
 
     def list(self, limit: int = 100) -> list[DeadLetter]:
-        """Newest first."""
+        """Newest first (by the time of the last ``put``)."""
+        ...
+
+    def count(self, source: str) -> int:
+        """How many letters from ``source`` are kept (to bound what a flood can fill)."""
+        ...
+
+    def get(self, letter_id: str) -> DeadLetter | None:
+        """The letter with that id, or None."""
+        ...
+
+    def delete(self, letter_id: str) -> bool:
+        """Forget the letter (it was replayed); False if there was none."""
         ...

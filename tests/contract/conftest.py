@@ -14,14 +14,10 @@ from typing import Any
 
 import pytest
 
-from app.adapters.memory.buffer import MemoryMessageBuffer
+from app.adapters.dead_letter_stores import DeadLetterStores, NamedStore
+from app.adapters.memory.buffer import MemoryIdempotencyGuard, MemoryMessageBuffer
 from app.adapters.memory.dead_letters import FileDeadLetterStore, MemoryDeadLetterStore
-from app.adapters.memory.stores import (
-    MemoryChatStateStore,
-    MemoryConversationStore,
-    MemoryIdempotencyGuard,
-    MemoryReplyOutbox,
-)
+from app.adapters.memory.stores import MemoryChatStateStore, MemoryConversationStore, MemoryReplyOutbox
 
 Factory = Callable[[pytest.FixtureRequest], Any]
 
@@ -34,8 +30,21 @@ IMPLEMENTATIONS: dict[str, dict[str, Factory]] = {
     "dead_letters": {
         "memory": lambda request: MemoryDeadLetterStore(),
         "file": lambda request: FileDeadLetterStore(request.getfixturevalue("tmp_path") / "dl"),
+        "with-fallback": lambda request: DeadLetterStores(
+            NamedStore("memory", MemoryDeadLetterStore()),
+            NamedStore("file", FileDeadLetterStore(request.getfixturevalue("tmp_path") / "fallback")),
+        ),
     },
 }
+
+
+def _memory_intake(request: pytest.FixtureRequest) -> Any:
+    seen = MemoryIdempotencyGuard()
+    return MemoryMessageBuffer(seen), seen
+
+
+# The buffer and the guard of one deployment: they share the record of message ids taken in.
+IMPLEMENTATIONS["intake"] = {"memory": _memory_intake}
 
 
 def _keyword_kb(request: pytest.FixtureRequest) -> Any:
@@ -87,6 +96,7 @@ buffer = _port_fixture("buffer")
 conversations = _port_fixture("conversations")
 chat_state = _port_fixture("chat_state")
 idempotency = _port_fixture("idempotency")
+intake = _port_fixture("intake")
 outbox = _port_fixture("outbox")
 dead_letters = _port_fixture("dead_letters")
 knowledge = _port_fixture("knowledge")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.adapters.redis import buffer, stores
+from app.adapters.redis import buffer, dead_letters, stores
 from app.adapters.redis.connection import connect
 from app.adapters.redis.keys import Keys
 
@@ -25,11 +25,19 @@ def _with(cls: Callable[..., Any]) -> Callable[[pytest.FixtureRequest], Any]:
     return factory
 
 
+def _intake(request: pytest.FixtureRequest) -> Any:
+    client = connect(request.getfixturevalue("redis_url"))
+    request.addfinalizer(client.close)
+    keys = Keys(f"test-{uuid.uuid4().hex[:10]}")
+    return buffer.RedisMessageBuffer(client, keys), buffer.RedisIdempotencyGuard(client, keys)
+
+
 FACTORIES = {
     "buffer": {"redis": _with(buffer.RedisMessageBuffer)},
+    "intake": {"redis": _intake},
     "conversations": {"redis": _with(stores.RedisConversationStore)},
     "chat_state": {"redis": _with(stores.RedisChatStateStore)},
-    "idempotency": {"redis": _with(stores.RedisIdempotencyGuard)},
+    "idempotency": {"redis": _with(buffer.RedisIdempotencyGuard)},
     "outbox": {"redis": _with(stores.RedisReplyOutbox)},
-    "dead_letters": {"redis": _with(stores.RedisDeadLetterStore)},
+    "dead_letters": {"redis": _with(dead_letters.RedisDeadLetterStore)},
 }

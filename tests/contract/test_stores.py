@@ -8,7 +8,7 @@ import uuid
 from app.domain.conversation import Conversation, Role, Turn
 from app.ports.chat_state import ChatStateStore
 from app.ports.conversations import ConversationStore
-from app.ports.dead_letters import DeadLetterStore
+from app.ports.dead_letters import DeadLetterStore, dead_letter_id
 from app.ports.idempotency import IdempotencyGuard
 from app.ports.outbox import PendingReply, ReplyOutbox
 
@@ -42,22 +42,18 @@ def test_chat_state_pause_and_opt_out(chat_state: ChatStateStore) -> None:
 
 def test_idempotency_claims_once(idempotency: IdempotencyGuard) -> None:
     k, now = key(), int(time.time() * 1000)
+    assert not idempotency.seen(k, now)
     assert idempotency.claim(k, now, DAY)
+    assert idempotency.seen(k, now + 1)
     assert not idempotency.claim(k, now + 1, DAY)
     assert idempotency.claim(key(), now, DAY)
-
-
-def test_idempotency_release_lets_a_retry_through(idempotency: IdempotencyGuard) -> None:
-    k, now = key(), int(time.time() * 1000)
-    assert idempotency.claim(k, now, DAY)
-    idempotency.release(k)
-    assert idempotency.claim(k, now + 1, DAY)
 
 
 def test_idempotency_forgets_after_the_ttl(idempotency: IdempotencyGuard) -> None:
     k, now = key(), int(time.time() * 1000)
     assert idempotency.claim(k, now, 50)
     time.sleep(0.12)
+    assert not idempotency.seen(k, now + 120)
     assert idempotency.claim(k, now + 120, 50)
 
 
@@ -86,3 +82,40 @@ def test_dead_letters_keep_the_body_exactly(dead_letters: DeadLetterStore) -> No
     kept = next(d for d in letters if d.id == first)
     assert (kept.source, kept.reason, kept.body, kept.at_ms) == ("receive", "not JSON", body, 1_000)
     assert len(dead_letters.list(limit=1)) == 1
+
+
+def test_the_same_body_rejected_again_is_one_letter(dead_letters: DeadLetterStore) -> None:
+    """Kestra retries a failed receive three times: one letter, with the latest reason and time."""
+    body = '{"token": "wrong", "text": "olá"}'
+    ids = {dead_letters.put("receive", f"attempt {n}", body, 1_000 * n) for n in (1, 2, 3)}
+    assert ids == {dead_letter_id("receive", body)}
+    (letter_id,) = ids
+    same = [d for d in dead_letters.list() if d.body == body]
+    assert len(same) == 1 and (same[0].reason, same[0].at_ms) == ("attempt 3", 3_000)
+    assert dead_letters.get(letter_id) == same[0]
+    assert dead_letters.count("receive") == 1
+    other = dead_letters.put("auth", "forged", body, 4_000)  # another source: another letter
+    assert other != letter_id and dead_letters.count("auth") == 1
+    assert [d.id for d in dead_letters.list()][:2] == [other, letter_id]
+
+
+def test_a_re_put_letter_moves_to_the_top(dead_letters: DeadLetterStore) -> None:
+    older = dead_letters.put("receive", "one", "body one", 1_000)
+    newer = dead_letters.put("receive", "two", "body two", 2_000)
+    assert [d.id for d in dead_letters.list()] == [newer, older]
+    dead_letters.put("receive", "one again", "body one", 3_000)
+    assert [d.id for d in dead_letters.list()] == [older, newer]
+    assert dead_letters.count("receive") == 2
+
+
+def test_dead_letters_are_got_and_deleted_by_id(dead_letters: DeadLetterStore) -> None:
+    kept = dead_letters.put("receive", "not JSON", "{oops", 1_000)
+    gone = dead_letters.put("auth", "forged", "{}", 2_000)
+    assert dead_letters.get("no-such-letter") is None
+    letter = dead_letters.get(gone)
+    assert letter is not None and (letter.source, letter.reason, letter.body) == ("auth", "forged", "{}")
+    assert dead_letters.delete(gone)
+    assert not dead_letters.delete(gone)
+    assert dead_letters.get(gone) is None and dead_letters.count("auth") == 0
+    assert [d.id for d in dead_letters.list()] == [kept]
+    assert dead_letters.count("receive") == 1

@@ -1,4 +1,5 @@
-"""The message buffer in process memory, with the same lease rules as the Redis one."""
+"""The message buffer in process memory, with the same lease rules as the Redis one, and the
+guard of the message ids taken in, which the buffer shares to record an id with its append."""
 
 from __future__ import annotations
 
@@ -24,15 +25,41 @@ class _Chat:
     attempts: int = 0
 
 
-class MemoryMessageBuffer:
-    """Arrival times are the messages' ``received_ms``, so a requeued batch is overdue at once."""
+class MemoryIdempotencyGuard:
+    """Message ids with their expiry, on the callers' clock (``now_ms``)."""
 
     def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, key: str, now_ms: int) -> bool:
+        with self._lock:
+            return self._seen.get(key, now_ms) > now_ms
+
+    def claim(self, key: str, now_ms: int, ttl_ms: int) -> bool:
+        with self._lock:
+            if self._seen.get(key, now_ms) > now_ms:
+                return False
+            self._seen[key] = now_ms + ttl_ms
+            return True
+
+
+class MemoryMessageBuffer:
+    """Arrival times are the messages' ``received_ms``, so a requeued batch is overdue at once.
+
+    Message ids are recorded in ``seen`` (the deployment's guard) under the buffer's lock,
+    with the append: the in-process equivalent of the Redis script.
+    """
+
+    def __init__(self, seen: MemoryIdempotencyGuard | None = None) -> None:
         self._chats: dict[str, _Chat] = {}
         self._lock = threading.RLock()
+        self._seen = seen if seen is not None else MemoryIdempotencyGuard()
 
-    def append(self, chat_id: str, message: BufferedMessage) -> int:
+    def append(self, chat_id: str, message: BufferedMessage, dedup_ttl_ms: int) -> int | None:
         with self._lock:
+            if not self._seen.claim(message.message_id, message.received_ms, dedup_ttl_ms):
+                return None
             chat = self._chats.setdefault(chat_id, _Chat())
             chat.waiting.append(message)
             return len(chat.waiting)

@@ -1,8 +1,7 @@
-"""In-memory conversation store, chat state, idempotency guard and reply outbox."""
+"""In-memory conversation store, chat state and reply outbox (the idempotency guard is in ``buffer``)."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
 from app.domain.chat_rules import ChatState
@@ -33,24 +32,6 @@ class MemoryChatStateStore:
 
     def set_opted_out(self, chat_id: str, opted_out: bool) -> None:
         self._data[chat_id] = replace(self.get(chat_id), opted_out=opted_out)
-
-
-class MemoryIdempotencyGuard:
-    def __init__(self) -> None:
-        self._seen: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def claim(self, key: str, now_ms: int, ttl_ms: int) -> bool:
-        with self._lock:
-            expires = self._seen.get(key)
-            if expires is not None and expires > now_ms:
-                return False
-            self._seen[key] = now_ms + ttl_ms
-            return True
-
-    def release(self, key: str) -> None:
-        with self._lock:
-            self._seen.pop(key, None)
 
 
 class MemoryReplyOutbox:

@@ -4,6 +4,9 @@ Per chat: ``pending`` (waiting messages, JSON), ``inflight`` (the leased batch) 
 (token, expiry, attempts). Two indexes: ``waiting`` (chats with pending messages) and
 ``leases`` (chat → lease expiry, for the sweep). Every transition is one script, so two
 workers racing on a chat cannot both claim it, lose a message or ack someone else's batch.
+
+The ids of the messages taken in (``seen:<id>``, with a TTL) live here too: the append
+records the id in the same script, so an id is never recorded without its message.
 """
 
 from __future__ import annotations
@@ -36,7 +39,10 @@ local function live(now)
 end
 """
 
+# KEYS: the buffer's five, then the message id's ``seen`` key. ARGV: message, chat, ttl_ms, stamp.
+# The id is recorded and the message appended in one step, or neither: 0 means a duplicate.
 APPEND = """
+if not redis.call('SET', KEYS[6], ARGV[4], 'NX', 'PX', ARGV[3]) then return 0 end
 local n = redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[2])
 return n
@@ -122,9 +128,11 @@ class RedisMessageBuffer:
         self._release = client.register_script(RELEASE)
         self._requeue = client.register_script(REQUEUE_IF_EXPIRED)
 
-    def append(self, chat_id: str, message: BufferedMessage) -> int:
+    def append(self, chat_id: str, message: BufferedMessage, dedup_ttl_ms: int) -> int | None:
         payload = json.dumps(message.to_dict(), ensure_ascii=False)
-        return int(self._append(keys=self._keys.buffer(chat_id), args=[payload, chat_id]))
+        keys = [*self._keys.buffer(chat_id), self._keys.seen(message.message_id)]
+        args = [payload, chat_id, max(dedup_ttl_ms, 1), message.received_ms]
+        return int(self._append(keys=keys, args=args)) or None
 
     def activity(self, chat_id: str) -> BufferActivity | None:
         items = self._redis.lrange(self._keys.chat(chat_id, "pending"), 0, -1)
@@ -166,3 +174,16 @@ class RedisMessageBuffer:
             pipe.hexists(self._keys.chat(chat, "lease"), "token")
         leased = pipe.execute()
         return [chat for chat, is_leased in zip(chats, leased, strict=True) if not is_leased]
+
+
+class RedisIdempotencyGuard:
+    """``seen:<id>`` keys with a TTL, shared with the buffer's append script."""
+
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+        self._redis, self._keys = client, keys or Keys()
+
+    def seen(self, key: str, now_ms: int) -> bool:
+        return bool(self._redis.exists(self._keys.seen(key)))
+
+    def claim(self, key: str, now_ms: int, ttl_ms: int) -> bool:
+        return bool(self._redis.set(self._keys.seen(key), now_ms, nx=True, px=max(ttl_ms, 1)))

@@ -35,4 +35,19 @@ class Keys:
 
     @property
     def dead_letters(self) -> str:
+        """The list dead letters were kept in before they had stable ids (migrated when read)."""
         return f"{self.namespace}:dead-letters"
+
+    @property
+    def dead_letter_items(self) -> str:
+        """Hash: dead-letter id → the letter (JSON)."""
+        return f"{self.namespace}:dead-letters:items"
+
+    @property
+    def dead_letter_times(self) -> str:
+        """Sorted set: dead-letter id scored by the time of its last ``put``."""
+        return f"{self.namespace}:dead-letters:times"
+
+    def dead_letter_source(self, source: str) -> str:
+        """Sorted set: the ids of one source's dead letters, scored like ``dead_letter_times``."""
+        return f"{self.namespace}:dead-letters:source:{source}"

@@ -1,9 +1,11 @@
-"""Redis stores for the small per-chat facts: history, switches, seen ids, the outbox."""
+"""Redis stores for the small per-chat facts: history, switches, the outbox.
+
+Seen message ids are in ``buffer`` (the append records them); dead letters in ``dead_letters``.
+"""
 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import asdict
 
 import redis
@@ -11,7 +13,6 @@ import redis
 from app.adapters.redis.keys import Keys
 from app.domain.chat_rules import ChatState
 from app.domain.conversation import Conversation
-from app.ports.dead_letters import DeadLetter
 from app.ports.outbox import PendingReply
 
 
@@ -43,19 +44,6 @@ class RedisChatStateStore:
 
     def set_opted_out(self, chat_id: str, opted_out: bool) -> None:
         self._redis.hset(self._keys.chat(chat_id, "state"), "opted_out", int(opted_out))
-
-
-class RedisIdempotencyGuard:
-    """``SET NX PX``: the first delivery of a message id wins, atomically, across workers."""
-
-    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
-        self._redis, self._keys = client, keys or Keys()
-
-    def claim(self, key: str, now_ms: int, ttl_ms: int) -> bool:
-        return bool(self._redis.set(self._keys.seen(key), now_ms, nx=True, px=max(ttl_ms, 1)))
-
-    def release(self, key: str) -> None:
-        self._redis.delete(self._keys.seen(key))
 
 
 # ARGV: batch key, field ('sent' or 'attempted'), value. Only moves forward, and only for the
@@ -105,19 +93,3 @@ class RedisReplyOutbox:
 
     def clear(self, chat_id: str) -> None:
         self._redis.delete(self._keys.chat(chat_id, "outbox"))
-
-
-class RedisDeadLetterStore:
-    """A list, newest first, never trimmed: a dead letter leaves only when someone deletes it."""
-
-    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
-        self._redis, self._keys = client, keys or Keys()
-
-    def put(self, source: str, reason: str, body: str, now_ms: int) -> str:
-        letter = DeadLetter(f"{now_ms:013d}-{uuid.uuid4().hex[:8]}", source, reason, body, now_ms)
-        self._redis.lpush(self._keys.dead_letters, json.dumps(asdict(letter), ensure_ascii=False))
-        return letter.id
-
-    def list(self, limit: int = 100) -> list[DeadLetter]:
-        raw = self._redis.lrange(self._keys.dead_letters, 0, max(limit, 0) - 1) if limit > 0 else []
-        return [DeadLetter(**json.loads(item)) for item in raw]

@@ -15,7 +15,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.domain.authenticity import AUTH_SOURCE, Authenticity, Verdict
+from app.domain.authenticity import AUTH_SOURCE, Authenticity
 from app.domain.chat_rules import Action, ChatRules, screen
 from app.domain.errors import PayloadError
 from app.domain.messages import BufferedMessage, InboundMessage
@@ -68,29 +68,30 @@ class ReceiveMessage:
             event = self.parser.parse(body)
         except PayloadError as error:
             verdict = self.authenticity.check(error.origin)
-            if not verdict.authentic:
-                return self._reject_unauthentic(body, verdict, now)
+            if not verdict.authentic:  # unreadable: say why, and that its origin is unknown
+                why = verdict.reason if error.origin else f"{error.reason}; {verdict.reason}"
+                return self._reject_unauthentic(body, why, now)
             letter = self.dead_letters.put("receive", error.reason, body_text(body), now)
             return ReceiveResult("rejected", error.reason, dead_letter_id=letter)
         verdict = self.authenticity.check(event.origin)
         if not verdict.authentic:
-            return self._reject_unauthentic(body, verdict, now)
+            return self._reject_unauthentic(body, verdict.reason, now)
         if isinstance(event, IgnoredEvent):
             return ReceiveResult("ignored", f"{event.event_type}: {event.reason}")
         if self.idempotency.seen(event.message_id, now):  # a hint: spares a duplicate the media
             return _duplicate(event)
         return self._take_in(event, now)
 
-    def _reject_unauthentic(self, body: bytes, verdict: Verdict, now: int) -> ReceiveResult:
+    def _reject_unauthentic(self, body: bytes, reason: str, now: int) -> ReceiveResult:
         """A forged or unknown body changes nothing and is never answered. It is kept (a wrong
         token in the settings must not silently drop real customers: ``conversa replay`` takes
         these back once it is fixed), but at most ``max_rejected_kept`` of them: a flood of
         forged bodies cannot fill the dead-letter store."""
         if self.dead_letters.count(AUTH_SOURCE) >= self.max_rejected_kept:
-            reason = f"{verdict.reason}; not kept: {self.max_rejected_kept} rejected bodies are waiting already"
-            return ReceiveResult("rejected", reason)
-        letter = self.dead_letters.put(AUTH_SOURCE, verdict.reason, body_text(body), now)
-        return ReceiveResult("rejected", verdict.reason, dead_letter_id=letter)
+            full = f"{reason}; not kept: {self.max_rejected_kept} rejected bodies are waiting already"
+            return ReceiveResult("rejected", full)
+        letter = self.dead_letters.put(AUTH_SOURCE, reason, body_text(body), now)
+        return ReceiveResult("rejected", reason, dead_letter_id=letter)
 
     def _take_in(self, message: InboundMessage, now: int) -> ReceiveResult:
         chat = message.chat_id
