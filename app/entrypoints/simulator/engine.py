@@ -17,7 +17,7 @@ from dependency_injector import providers
 
 from app.adapters.memory.gateway import RecordingGateway, SentEvent
 from app.container import Container
-from app.entrypoints.simulator.webhooks import WebhookFactory
+from app.entrypoints.simulator.webhooks import INSTANCE, OWNER, WebhookFactory
 
 ECHO_DELAY_MS = 300
 
@@ -48,6 +48,18 @@ class Transcript:
         self.out.flush()
 
 
+def signed_webhooks(container: Container, chat_id: str) -> WebhookFactory:
+    """Webhooks as the deployment's first instance would send them (its name, token, owner),
+    so that ``simulate --real`` passes the authenticity check; offline, none is configured."""
+    instances = container.settings().uazapi_instance_list()
+    if not instances:
+        return WebhookFactory(chat_id)
+    name, token, owner = instances[0]
+    return WebhookFactory(
+        chat_id, token=token, instance=INSTANCE if name == "*" else name, owner=owner or OWNER
+    )
+
+
 class Simulation:
     def __init__(self, container: Container, clock: SchedulingClock, chat_id: str, out: TextIO) -> None:
         self.clock = clock
@@ -56,7 +68,7 @@ class Simulation:
         container.clock.override(providers.Object(clock))
         self._receive = container.receive()
         self._process = container.process()
-        self.webhooks = WebhookFactory(chat_id)
+        self.webhooks = signed_webhooks(container, chat_id)
         self.transcript = Transcript(out, clock.now_ms())
         self.statuses: Counter[str] = Counter()
         self.answers = 0

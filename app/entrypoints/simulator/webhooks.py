@@ -15,22 +15,25 @@ INSTANCE = "simulador"
 class WebhookFactory:
     chat_id: str
     customer_name: str = "Cliente"
+    token: str = "simulated-token"
+    instance: str = INSTANCE
+    owner: str = OWNER
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def message(self, text: str, at_ms: int, from_me: bool = False, by_api: bool = False) -> bytes:
         """A text message as Uazapi would POST it (``fromMe``/``wasSentByApi`` as given)."""
         wa_id = f"SIM{next(self._ids):06d}{uuid.uuid4().hex[:10].upper()}"  # unique, like WhatsApp's
-        sender = f"{OWNER}@s.whatsapp.net" if from_me else self.chat_id
+        sender = f"{self.owner}@s.whatsapp.net" if from_me else self.chat_id
         body = {
             "BaseUrl": "http://simulator.local",
             "EventType": "messages",
-            "instanceName": INSTANCE,
-            "owner": OWNER,
-            "token": "simulated-token",
+            "instanceName": self.instance,
+            "owner": self.owner,
+            "token": self.token,
             "chatSource": "updated",
             "chat": {"wa_chatid": self.chat_id, "wa_isGroup": False, "name": self.customer_name},
             "message": {
-                "id": f"{OWNER}:{wa_id}",
+                "id": f"{self.owner}:{wa_id}",
                 "messageid": wa_id,
                 "chatid": self.chat_id,
                 "fromMe": from_me,
