@@ -11,7 +11,7 @@ import java.nio.file.Path;
 /**
  * Webhook bodies built from the real Uazapi captures in {@code tests/fixtures/uazapi/} (see
  * {@code SOURCE.md} there), the way the Python tests build theirs: the captured body with its
- * text and message id replaced. Each scenario also gets its own customer number, so that the
+ * text, message id and instance token replaced. Each scenario also gets its own customer number, so that the
  * scenarios' chats never meet.
  */
 public final class UazapiFixtures {
@@ -75,6 +75,8 @@ public final class UazapiFixtures {
                 message.put("messageid", messageId);
                 message.put("id", data.path("owner").asText() + ":" + messageId);
                 message.put("wasSentByApi", sentByApi);
+                // Signed as Uazapi signs its webhooks: with the instance's token, the one the flows configure.
+                data.put("token", ConversaServices.secret("UAZAPI_TOKEN"));
                 return JSON.writeValueAsString(data);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
