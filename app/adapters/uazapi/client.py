@@ -128,7 +128,7 @@ class UazapiGateway:
 
             def settle(failure: str) -> dict[str, Any] | None:
                 try:
-                    found = self._find(chat_id, track_id)
+                    found = self._find(chat_id, track_id, retry=False)
                 except UazapiError as error:
                     raise UazapiError(
                         f"uazapi /send/text failed ({failure}) and /message/find could not tell whether "
@@ -156,14 +156,18 @@ class UazapiGateway:
         """
         return self._find(chat_id, track_id) is not None
 
-    def _find(self, chat_id: str, track_id: str) -> dict[str, Any] | None:
-        """The message tagged ``track_id`` in the chat, as ``/message/find`` returns it, or None."""
+    def _find(self, chat_id: str, track_id: str, retry: bool = True) -> dict[str, Any] | None:
+        """The message tagged ``track_id`` in the chat, as ``/message/find`` returns it, or None.
+
+        Without ``retry`` (inside a send's retries) one attempt only: a send whose every retry
+        waits for a retried lookup could outlast the lease it is sent under.
+        """
         if not track_id:
             return None
         jid = split_chat_key(chat_id)[1]
         request = {"chatid": jid, "track_source": TRACK_SOURCE, "track_id": track_id, "limit": 10}
         try:
-            body = self._post("/message/find", request, chat_id)
+            body = self._post("/message/find", request, chat_id, retries=None if retry else 0)
         except UazapiError as error:
             if error.status == 404:  # "chat not found": nothing was delivered there
                 return None
@@ -251,16 +255,18 @@ class UazapiGateway:
         settle: Callable[[str], dict[str, Any] | None] | None = None,
         *,
         instance: str | None = None,
+        retries: int | None = None,
     ) -> dict[str, Any]:
         """POST with retries on 429/5xx/transport errors; returns the JSON object answered.
 
         ``settle`` is asked, before retrying a call that may have been carried out although it
         failed (a timeout, a connection lost after sending, a 5xx), for the result it had: a
         JSON object ends the call with it, None retries. Its exceptions end the call.
+        ``retries`` overrides the gateway's ``max_retries`` for this call.
         """
         where = f"{path} for {mask_phone(chat_id)}" if chat_id else path
         headers = {"token": self._token_for(split_chat_key(chat_id)[0] if instance is None else instance)}
-        attempts = self._max_retries + 1
+        attempts = (self._max_retries if retries is None else max(retries, 0)) + 1
         for attempt in range(1, attempts + 1):
             status: int | None = None
             retry_after: float | None = None
