@@ -108,7 +108,12 @@ def memory_rules(s: Settings) -> MemoryRules:
 def process_rules(s: Settings) -> ProcessRules:
     from app.domain.usecases.process import ProcessRules
 
-    return ProcessRules(lease_ms=s.lease_ms, max_attempts=s.max_attempts, retrieval_k=s.retrieval_k)
+    return ProcessRules(
+        lease_ms=s.lease_ms,
+        max_attempts=s.max_attempts,
+        retrieval_k=s.retrieval_k,
+        question_max_chars=s.question_max_chars,
+    )
 
 
 def authenticity(s: Settings) -> Authenticity:

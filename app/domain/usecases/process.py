@@ -18,7 +18,7 @@ Guarantees, with the buffer's lease as the per-chat lock:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from app.domain.chat_rules import ChatRules
@@ -28,6 +28,7 @@ from app.domain.messages import Batch
 from app.domain.reply_policy import ReplyPolicy
 from app.domain.tracking import part_track_id
 from app.domain.usecases.results import ProcessResult
+from app.domain.validation import cap_text
 from app.ports.outbox import PendingReply
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class ProcessRules:
     busy_poll_ms: int = 1_000
     max_attempts: int = 3
     retrieval_k: int = 4
+    question_max_chars: int = 4_000  # what retrieval and the model see of a (possibly huge) message
 
 
 @dataclass
@@ -181,10 +183,15 @@ class ProcessConversation:
         notes = list(dict.fromkeys(batch.notes()))
         handoff = False
         if question:
+            # The whole text stays in the history; retrieval and the model see a bounded part of it,
+            # so a 5 MB message costs what a 4 000-character one does.
+            limit = self.rules.question_max_chars
+            asked = cap_text(question, limit)
             now = self.clock.now_ms()
-            history = list(self.conversations.load(batch.chat_id).current(now, self.memory).turns)
-            passages = self.knowledge.search(question, self.rules.retrieval_k)
-            answer = self.answerer.answer(question, history, passages)
+            turns = self.conversations.load(batch.chat_id).current(now, self.memory).turns
+            history = [replace(t, text=cap_text(t.text, limit)) for t in turns]
+            passages = self.knowledge.search(asked, self.rules.retrieval_k)
+            answer = self.answerer.answer(asked, history, passages)
             text, handoff = "\n\n".join([answer.text, *notes]), answer.handoff
         else:
             text = "\n\n".join(notes) or "Recebi sua mensagem! Como posso ajudar?"
