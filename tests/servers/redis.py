@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -20,14 +22,30 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    if os.environ.get("CONVERSA_REDIS_URL"):
-        yield os.environ["CONVERSA_REDIS_URL"]
-        return
+@dataclass
+class RedisServer:
+    """A ``redis-server`` process of our own (one that a test may stop, pause or kill)."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    workdir: str
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)  # a paused server could not act on SIGTERM
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_redis_server(port: int | None = None) -> RedisServer:
     binary = shutil.which("redis-server")
     assert binary, "redis-server is not installed (apt-get install redis-server)"
-    port = free_port()
+    port = port or free_port()
     workdir = tempfile.mkdtemp(prefix="conversa-redis-")
     proc = subprocess.Popen(
         [
@@ -56,7 +74,22 @@ def redis_url() -> Iterator[str]:
     else:
         proc.kill()
         raise RuntimeError("redis-server did not start")
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
-    shutil.rmtree(workdir, ignore_errors=True)
+    return RedisServer(proc, port, workdir)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    if os.environ.get("CONVERSA_REDIS_URL"):
+        yield os.environ["CONVERSA_REDIS_URL"]
+        return
+    server = start_redis_server()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis server for one test alone: it may pause (SIGSTOP) or stop it."""
+    server = start_redis_server()
+    yield server
+    server.stop()

@@ -29,7 +29,7 @@ class _Breaker:
 
     def check(self) -> None:
         if self.error is not None and time.monotonic() < self.until:
-            raise redis.TimeoutError(f"{self.error} (earlier in this process; not waiting again)")
+            raise redis.TimeoutError(f"{self.error} (not waiting for it again)")
 
     def trip(self, error: redis.TimeoutError) -> None:
         self.error, self.until = error, time.monotonic() + self.window_s
