@@ -107,7 +107,8 @@ def test_malformed_body_exits_non_zero_with_one_line_and_is_dead_lettered(tmp_pa
     assert len(errors) == 1 and "not JSON" in errors[0]
     result = last_json(run)
     assert result["status"] == "rejected"
-    letter = json.loads((tmp_path / f"{result['dead_letter_id']}.json").read_text())
+    (kept,) = tmp_path.glob(f"*-{result['dead_letter_id']}-receive.json")  # <time>-<id>-<source>
+    letter = json.loads(kept.read_text())
     assert letter["body"] == raw.decode() and letter["source"] == "receive"
     listed = last_json(conversa("dead-letters", env={"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}))
     assert listed["count"] == 1 and listed["dead_letters"][0]["reason"] == result["reason"]
