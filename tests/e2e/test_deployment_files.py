@@ -32,6 +32,19 @@ def test_compose_runs_every_service_conversa_needs_with_health_checks() -> None:
     assert set(compose()["volumes"]) >= {"postgres-data", "redis-data", "minio-data", "kestra-data"}
 
 
+def test_the_local_dead_letter_folder_outlives_the_task_and_the_container() -> None:
+    """Behind Redis, receive keeps bodies in CONVERSA_DEAD_LETTER_DIR when Redis is down: a
+    relative folder would be inside the task's working directory, which Kestra deletes."""
+    services = compose()["services"]
+    for name in ("kestra", "conversa-worker"):
+        env = services[name]["environment"]
+        folder = Path(env["CONVERSA_DEAD_LETTER_DIR"])
+        assert env["CONVERSA_DEAD_LETTERS"] == "redis" and folder.is_absolute()
+        mounts = [v.split(":") for v in services[name]["volumes"]]
+        named = compose()["volumes"]
+        assert any(folder.is_relative_to(target) and source in named for source, target in mounts)
+
+
 def test_every_variable_compose_needs_is_in_env_example() -> None:
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     needed = set(re.findall(r"\$\{([A-Z_]+)[:}?]", text))
