@@ -4,6 +4,11 @@ First of all the body must be authentic (its instance token and owner match the
 deployment's, see :mod:`app.domain.authenticity`): a forged one changes no state, sends
 nothing and is kept, boundedly, among the dead letters with the source ``auth``.
 
+Nothing is ever "seen but not taken in": the message id is recorded by the buffer's append,
+in the same atomic step (a state change — takeover, opt-out — is made first and its id
+recorded after), so a ``receive`` killed at any instant leaves the message to the retry.
+A cheap "seen?" check first spares a duplicate the media extraction.
+
 The answer is not written here: receiving must be fast (Uazapi waits on it) and a burst
 must be answered as one. The result says whether a processor should be started for the
 chat, which happens when this message woke an empty buffer up.
