@@ -17,6 +17,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import redis
+
+from app.adapters.redis.connection import connect
 from tests.e2e.test_commands import conversa, last_json
 from tests.servers.redis import RedisServer, free_port
 
@@ -163,3 +166,28 @@ def test_a_body_rejected_three_times_by_kestra_retries_is_one_dead_letter(
     assert len(ids) == 1
     listed = last_json(conversa("dead-letters", env=env))
     assert listed["count"] == 1 and listed["dead_letters"][0]["store"] == "redis"
+
+
+def test_a_hung_redis_costs_one_timeout_then_fails_fast(own_redis: RedisServer) -> None:
+    """No retry multiplies the timeout, and a command does not wait for a hung server twice."""
+    client = connect(own_redis.url, connect_timeout_s=0.5, socket_timeout_s=0.5, fail_fast_s=1.0)
+    client.set("k", "v")
+    own_redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        timings = []
+        for call in (
+            lambda: client.get("k"),
+            lambda: client.get("k"),
+            lambda: client.pipeline().get("k").execute(),
+        ):
+            start = time.monotonic()
+            try:
+                call()
+            except redis.TimeoutError:
+                timings.append(time.monotonic() - start)
+        assert len(timings) == 3
+        assert 0.4 < timings[0] < 0.9 and timings[1] < 0.05 and timings[2] < 0.05, timings
+    finally:
+        own_redis.proc.send_signal(signal.SIGCONT)
+    time.sleep(1.0)
+    assert client.get("k") == b"v"  # the server answers again: so does the client
