@@ -131,7 +131,7 @@ class RedisMessageBuffer:
     def append(self, chat_id: str, message: BufferedMessage, dedup_ttl_ms: int) -> int | None:
         payload = json.dumps(message.to_dict(), ensure_ascii=False)
         keys = [*self._keys.buffer(chat_id), self._keys.seen(message.message_id)]
-        args = [payload, chat_id, max(dedup_ttl_ms, 1), message.received_ms]
+        args: list[str | int] = [payload, chat_id, max(dedup_ttl_ms, 1), message.received_ms]
         return int(self._append(keys=keys, args=args)) or None
 
     def activity(self, chat_id: str) -> BufferActivity | None:

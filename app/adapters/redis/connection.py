@@ -53,7 +53,7 @@ class FailFastRedis(redis.Redis):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         self.breaker.check()
         try:
-            return super().execute_command(*args, **options)
+            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         except redis.TimeoutError as error:
             self.breaker.trip(error)
             raise

@@ -27,6 +27,10 @@ return 1
 """
 
 
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _letter(raw: Any) -> DeadLetter:
     return DeadLetter(**json.loads(raw))
 
@@ -66,7 +70,7 @@ class RedisDeadLetterStore:
         self._migrate_legacy()
         if limit <= 0:
             return []
-        ids = self._redis.zrevrange(self._keys.dead_letter_times, 0, limit - 1)
+        ids = [_text(i) for i in self._redis.zrevrange(self._keys.dead_letter_times, 0, limit - 1)]
         if not ids:
             return []
         raw = self._redis.hmget(self._keys.dead_letter_items, ids)
