@@ -29,6 +29,7 @@ _JID = re.compile(
 )
 _MESSAGE_ID = re.compile(rf"[A-Za-z0-9._\-]{{1,{MESSAGE_ID_MAX_CHARS}}}")
 _OWNER = re.compile(r"\d{1,24}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_jid(value: str) -> bool:
@@ -57,7 +58,7 @@ def repair(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "".join(REPLACEMENT if "\ud800" <= c <= "\udfff" else c for c in text)
+        return _SURROGATE.sub(REPLACEMENT, text)
     return text
 
 
