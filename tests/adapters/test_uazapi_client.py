@@ -136,9 +136,7 @@ def test_a_send_that_timed_out_after_delivery_is_found_not_resent(uazapi: FakeUa
 
 
 @pytest.mark.parametrize("trouble", ["reset", "500"])
-def test_a_send_failed_before_delivery_is_looked_up_then_resent(
-    uazapi: FakeUazapi, trouble: str
-) -> None:
+def test_a_send_failed_before_delivery_is_looked_up_then_resent(uazapi: FakeUazapi, trouble: str) -> None:
     gateway, _ = gateway_with_sleeps(uazapi)
     gateway.send_text(CHAT, "Antes", track_id="abc-1")
     if trouble == "reset":
