@@ -98,6 +98,9 @@ def test_a_lone_surrogate_is_repaired_and_the_message_answered(world: World) -> 
     result = world.container.receive()(body)
     assert result.status == "buffered", result.reason
     assert world.container.dead_letters().list() == []
+    batch = world.container.buffer().claim(result.chat_id, world.clock.now_ms(), 10_000, 10)
+    assert batch is not None
+    assert batch.messages[0].text == "Oi \ufffd, qual o horário?"  # storable anywhere: UTF-8 can carry it
 
 
 def test_a_non_boolean_from_me_is_malformed_not_a_takeover(world: World) -> None:
