@@ -7,7 +7,7 @@ points, for every part k:
 
 - ``typing``: part k's attempt is recorded and its typing indicator (``/message/presence``)
   is on the wire; the text itself was never sent;
-- ``in_flight``: its ``/send/text`` reached Uazapi, which takes 0.4 s to send it and sends it
+- ``in_flight``: its ``/send/text`` reached Uazapi, which takes 1 s to send it and sends it
   although the client is gone by then;
 - ``delivered``: Uazapi sent it and its answer has not come back, so the outbox never
   ticked it off (the double delivery of issue 8);
@@ -51,7 +51,8 @@ TOKEN = "kill-test-token-5d1e"
 QUESTION = "Quais as formas de pagamento?"
 PARTS = 8
 LEASE_MS = 1_500
-IN_FLIGHT_S = 0.4  # how long Uazapi takes over a send in the in_flight scenarios (< the lease)
+IN_FLIGHT_S = 1.0  # how long Uazapi takes over a send in the in_flight scenarios (< the lease)
+RANDOM_STALL_S = 0.4  # longest a send takes Uazapi in the random scenarios
 STUCK_S = 30.0  # a stall the killed run never sees the end of
 RANDOM_CHATS, RANDOM_KILLS = 8, 3
 
@@ -277,7 +278,7 @@ def at_random(deployment: Deployment, number: str, seed: int, span_s: float) -> 
     chat = deployment.ask(number)
     for _ in range(PARTS * (RANDOM_KILLS + 1)):
         delivered = rng.random() < 0.5  # stall before or after Uazapi sends it
-        seconds = rng.uniform(0.02, IN_FLIGHT_S if not delivered else 0.3)
+        seconds = rng.uniform(0.02, RANDOM_STALL_S if not delivered else 0.3)
         body = {"path": "/send/text", "seconds": seconds, "number": number, "delivered": delivered}
         deployment.uazapi.control("/_fake/slow", body)
     answer_after_kills(deployment, chat, outcome, [rng.uniform(0.0, span_s) for _ in range(RANDOM_KILLS)])
