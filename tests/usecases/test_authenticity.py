@@ -165,3 +165,12 @@ def test_with_no_token_configured_nothing_changes(world: World) -> None:
     assert world.say("Oi").status == "buffered"  # the simulator's own token is not checked
     real = fixture_body("titobahe__user-chat__from-others__text.sent.json")
     assert world.container.receive()(real).status == "buffered"
+
+
+def test_the_simulator_signs_its_webhooks_with_the_configured_instance() -> None:
+    from app.entrypoints.simulator.engine import signed_webhooks
+
+    world = guarded()
+    factory = signed_webhooks(world.container, JID)
+    assert (factory.instance, factory.token, factory.owner) == ("simulador", TOKEN, OWNER)
+    assert world.container.receive()(factory.message("Oi", 0)).status == "buffered"
