@@ -77,9 +77,16 @@ def clip(value: str, limit: int = ECHO_MAX_CHARS) -> str:
 
 
 def cap_text(text: str, limit: int) -> str:
-    """At most ``limit`` characters of ``text``, cut at a word boundary when one is near."""
+    """At most about ``limit`` characters of ``text``: its start and its end (where a long
+    pasted message usually asks its question), cut at word boundaries, joined by " […] "."""
     if len(text) <= limit:
         return text
-    cut = text[:limit]
-    space = cut.rfind(" ", max(limit - 40, 0))
-    return (cut[:space] if space > 0 else cut).rstrip() + " […]"
+    head_size = limit * 2 // 3
+    head = text[:head_size]
+    space = head.rfind(" ", max(head_size - 40, 0))
+    head = (head[:space] if space > 0 else head).rstrip()
+    tail_size = max(limit - len(head) - 5, 0)
+    tail = text[len(text) - tail_size :] if tail_size else ""
+    space = tail.find(" ", 0, 40)
+    tail = (tail[space:] if space >= 0 else tail).lstrip()
+    return f"{head} […] {tail}".rstrip()

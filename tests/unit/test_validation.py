@@ -28,10 +28,20 @@ def test_repair_replaces_lone_surrogates_only() -> None:
     assert repair("a\ud800b\udfff") == "a\ufffdb\ufffd"
 
 
-def test_cap_text_cuts_long_text_at_a_word() -> None:
+def test_cap_text_keeps_the_start_and_the_end_cut_at_words() -> None:
     assert cap_text("curto", 100) == "curto"
-    capped = cap_text("palavra " * 1_000_000, 4_000)
-    assert len(capped) <= 4_010 and capped.endswith(" […]")
+    text = "Segue a lista: " + "pão francês, " * 400_000 + "vocês entregam hoje?"
+    capped = cap_text(text, 2_000)
+    assert len(capped) <= 2_000
+    assert capped.startswith("Segue a lista: pão francês,") and capped.endswith("vocês entregam hoje?")
+    assert " […] " in capped and " franc " not in capped
+
+
+@given(st.text(), st.integers(20, 300))
+def test_cap_text_is_bounded(text: str, limit: int) -> None:
+    capped = cap_text(text, limit)
+    assert len(capped) <= limit
+    assert capped == text or " […] " in capped or capped.endswith(" […]")
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ class ProcessRules:
     busy_poll_ms: int = 1_000
     max_attempts: int = 3
     retrieval_k: int = 4
-    question_max_chars: int = 4_000  # what retrieval and the model see of a (possibly huge) message
+    question_max_chars: int = 2_000  # what retrieval and the model see of a (possibly huge) message
 
 
 @dataclass
@@ -184,7 +184,7 @@ class ProcessConversation:
         handoff = False
         if question:
             # The whole text stays in the history; retrieval and the model see a bounded part of it,
-            # so a 5 MB message costs what a 4 000-character one does.
+            # so a 5 MB message costs what a 2 000-character one does.
             limit = self.rules.question_max_chars
             asked = cap_text(question, limit)
             now = self.clock.now_ms()
