@@ -7,8 +7,11 @@ whose reason and time are updated, never a pile of copies. An operator lists the
 one once it was taken in.
 """
 
+from __future__ import annotations
+
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 
@@ -19,6 +22,18 @@ class DeadLetter:
     reason: str
     body: str
     at_ms: int
+
+    def to_json(self) -> bytes:
+        """UTF-8 JSON; any text is kept, even a lone surrogate (encoded as such, not refused)."""
+        text = json.dumps(asdict(self), ensure_ascii=False)
+        return text.encode("utf-8", "surrogatepass")
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> DeadLetter:
+        data = json.loads(raw.decode("utf-8", "surrogatepass") if isinstance(raw, bytes) else raw)
+        return cls(
+            str(data["id"]), str(data["source"]), str(data["reason"]), str(data["body"]), int(data["at_ms"])
+        )
 
 
 def dead_letter_id(source: str, body: str) -> str:

@@ -119,3 +119,11 @@ def test_dead_letters_are_got_and_deleted_by_id(dead_letters: DeadLetterStore) -
     assert dead_letters.get(gone) is None and dead_letters.count("auth") == 0
     assert [d.id for d in dead_letters.list()] == [kept]
     assert dead_letters.count("receive") == 1
+
+
+def test_any_text_is_kept_even_a_lone_surrogate(dead_letters: DeadLetterStore) -> None:
+    body = '{"text": "meio \ud800 caractere", "nome": "açaí 🍞"}'
+    letter_id = dead_letters.put("receive", "reason with \udfff too", body, 1_000)
+    kept = dead_letters.get(letter_id)
+    assert kept is not None and kept.body == body and kept.reason == "reason with \udfff too"
+    assert [d.body for d in dead_letters.list()] == [body]

@@ -17,6 +17,7 @@ def redis_env(redis_url: str, tmp_path: Path) -> dict[str, str]:
         "CONVERSA_DEAD_LETTERS": "redis",
         "CONVERSA_REDIS_URL": redis_url,
         "CONVERSA_REDIS_NAMESPACE": f"cmd-{uuid.uuid4().hex[:8]}",
+        "CONVERSA_DEAD_LETTER_DIR": str(tmp_path / "dead-letters"),  # the fallback, listed too
         "CONVERSA_QUIET_MS": "300",
         "CONVERSA_TYPING_MIN_MS": "0",
         "CONVERSA_TYPING_MAX_MS": "0",

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import os
 import re
 import uuid
-from dataclasses import asdict
 from pathlib import Path
 
 from app.ports.dead_letters import DeadLetter, dead_letter_id
@@ -65,8 +63,7 @@ class FileDeadLetterStore:
         letter = DeadLetter(dead_letter_id(source, body), source, reason, body, now_ms)
         name = f"{max(now_ms, 0):013d}-{letter.id}-{_safe(source)}.json"
         tmp = self._dir / f".{letter.id}-{uuid.uuid4().hex[:8]}.tmp"
-        # ASCII JSON: any text, even a lone surrogate, is kept rather than refused.
-        tmp.write_text(json.dumps(asdict(letter)), encoding="utf-8")
+        tmp.write_bytes(letter.to_json())
         os.replace(tmp, self._dir / name)
         for older in self._names(letter.id):
             if older < name:  # never a newer copy, written meanwhile by another process
@@ -87,7 +84,7 @@ class FileDeadLetterStore:
 
     def _read(self, name: str) -> DeadLetter | None:
         try:
-            return DeadLetter(**json.loads((self._dir / name).read_text(encoding="utf-8")))
+            return DeadLetter.from_json((self._dir / name).read_bytes())
         except FileNotFoundError:  # replayed by another process meanwhile
             return None
 

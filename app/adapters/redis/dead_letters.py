@@ -7,8 +7,7 @@ a letter leaves when ``conversa replay`` took it in, or when someone deletes it.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 import redis
@@ -32,7 +31,7 @@ def _text(value: Any) -> str:
 
 
 def _letter(raw: Any) -> DeadLetter:
-    return DeadLetter(**json.loads(raw))
+    return DeadLetter.from_json(raw)
 
 
 class RedisDeadLetterStore:
@@ -48,8 +47,7 @@ class RedisDeadLetterStore:
     def _store(self, letters: list[DeadLetter], trim_legacy: int = 0) -> None:
         pipe = self._redis.pipeline(transaction=True)
         for letter in letters:
-            # ASCII JSON: any text, even a lone surrogate, is kept rather than refused.
-            pipe.hset(self._keys.dead_letter_items, letter.id, json.dumps(asdict(letter)))
+            pipe.hset(self._keys.dead_letter_items, letter.id, letter.to_json())
             pipe.zadd(self._keys.dead_letter_times, {letter.id: letter.at_ms})
             pipe.zadd(self._keys.dead_letter_source(letter.source), {letter.id: letter.at_ms})
         if trim_legacy:
