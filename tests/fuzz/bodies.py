@@ -73,6 +73,8 @@ HOT_PATHS: list[tuple[str | int, ...]] = [
 
 NEST = "\x00nest:"  # a placeholder replaced by deep nesting once the body is serialised
 NEST_JSON = '"\\u0000nest:'  # how json.dumps writes its start
+DIGITS = "\x00digits:"  # a placeholder replaced by a number literal of that many digits
+DIGITS_JSON = '"\\u0000digits:'
 
 
 def value_paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
@@ -157,13 +159,19 @@ huge = st.builds(
     st.sampled_from([1_000, 70_000, 1_000_000, 1_000, 70_000, 5_000_000]),  # 5 MB one time in six
     st.sampled_from(["x", "é", "\ud800", "\n", "😀", " ", "\x00", "9"]),
 )
+long_text = st.builds(  # the 5 MB texts are the input-limit tests' (tests/usecases/test_input_limits.py)
+    lambda n, c: c * n,
+    st.sampled_from([1_000, 70_000, 300_000]),
+    st.sampled_from(["x", "\ud800", "\n", "😀"]),
+)
 nested = st.sampled_from([50, 900, 5_000, 200_000]).map(lambda depth: f"{NEST}{depth}")
+digits = st.sampled_from([20, 400, 4_301, 100_000]).map(lambda count: f"{DIGITS}{count}")
 small_json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | weird_text,
     lambda kids: st.lists(kids, max_size=3) | st.dictionaries(weird_text, kids, max_size=3),
     max_leaves=8,
 )
-replacement = st.one_of(special, weird_text, huge, nested, small_json)
+replacement = st.one_of(special, weird_text, huge, nested, digits, small_json)
 
 
 def fresh_id(data: dict[str, Any], seed: dict[str, Any], changes: list[str]) -> None:
@@ -205,6 +213,11 @@ def serialise(data: Any, ascii_only: bool) -> bytes:
         end = text.index('"', start + 1)
         depth = int(text[start + len(NEST_JSON) : end])
         text = text[:start] + "[" * depth + "]" * depth + text[end + 1 :]
+    while DIGITS_JSON in text:  # '"\u0000digits:5000"' → a 5000-digit number
+        start = text.index(DIGITS_JSON)
+        end = text.index('"', start + 1)
+        count = int(text[start + len(DIGITS_JSON) : end])
+        text = text[:start] + "9" * count + text[end + 1 :]
     return text.encode("utf-8", "surrogatepass")  # a raw surrogate is bytes that are not UTF-8
 
 
@@ -255,7 +268,7 @@ def text_mutated_bodies(draw: st.DrawFn) -> bytes:
     data = json.loads(json.dumps(seed))
     changes = []
     for path in draw(st.lists(st.sampled_from(TEXT_PATHS), min_size=1, max_size=4, unique=True)):
-        value = draw(st.one_of(weird_text, huge))
+        value = draw(st.one_of(weird_text, long_text))
         set_value(data, path, value)
         changes.append(describe(path, value))
     fresh_id(data, seed, changes)

@@ -54,6 +54,19 @@ def test_an_infinite_timestamp_does_not_lose_the_message() -> None:
     assert last_json(run)["status"] == "buffered"
 
 
+def test_a_number_python_refuses_to_read_is_a_malformed_body_not_a_crash(tmp_path: Path) -> None:
+    env = {"CONVERSA_UAZAPI_TOKEN": TOKEN, "CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
+    body = json.dumps(capture(messageTimestamp=0)).replace(
+        '"messageTimestamp": 0', '"messageTimestamp": ' + "9" * 5000
+    )
+    run = conversa("receive", stdin=body.encode(), env=env)
+    assert run.returncode == 1
+    result = last_json(run)
+    assert result["reason"].startswith("webhook body is not JSON: Exceeds the limit (4300 digits)")
+    # Its token cannot be read: kept with the bodies rejected as not authentic (bounded).
+    assert [d["source"] for d in last_json(conversa("dead-letters", env=env))["dead_letters"]] == ["auth"]
+
+
 def test_a_5_mb_field_is_not_echoed_into_the_output() -> None:
     for data in (
         {**capture(), "EventType": "x" * 5_000_000},

@@ -196,8 +196,8 @@ def load_json(body: bytes | str) -> dict[str, Any]:
         body = bytes(body).decode(json.detect_encoding(body), "replace")
     try:
         data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(f"webhook body is not JSON: {exc}") from None
+    except ValueError as exc:  # also a number of more than 4300 digits, which Python refuses to read
+        raise PayloadError(f"webhook body is not JSON: {clip(str(exc))}") from None
     except RecursionError:
         raise PayloadError("webhook body is nested too deeply to be a Uazapi event") from None
     if not isinstance(data, dict):
