@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = ROOT / "bench" / "kestra" / "flows-before-item4"
+LOG = ROOT / "tests" / "kestra" / "target" / "kestra-load.log"  # the whole run, for the chats not answered
 
 
 def main() -> int:
@@ -49,6 +50,8 @@ def main() -> int:
         capture_output=True,
         text=True,
     )
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    LOG.write_text(run.stdout + run.stderr, encoding="utf-8")
     figures = [line.removeprefix("BENCH ") for line in run.stdout.splitlines() if line.startswith("BENCH ")]
     if run.returncode != 0 or not figures:
         sys.stderr.write(run.stdout[-4000:] + run.stderr[-2000:])
@@ -56,6 +59,7 @@ def main() -> int:
         return 1
     print("\n".join(figures))
     print(f"wall time: {time.monotonic() - started:.0f} s (Maven, engine boot, services, ingest included)")
+    print(f"full output (executions of chats left unanswered, if any): {LOG.relative_to(ROOT)}")
     return 0
 
 

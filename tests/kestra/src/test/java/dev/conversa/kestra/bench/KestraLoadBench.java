@@ -1,5 +1,7 @@
 package dev.conversa.kestra.bench;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.conversa.kestra.harness.ConversaServices;
 import dev.conversa.kestra.harness.ConversaServices.CommandRun;
 import dev.conversa.kestra.harness.ConversaServices.UazapiRequest;
@@ -56,6 +58,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KestraLoadBench {
 
     static final String NAMESPACE = "conversa";
+    static final ObjectMapper JSON = new ObjectMapper();
     static final Set<String> FLOWS = Set.of(
         "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge");
     /** Each chat's burst: three messages within two seconds. */
@@ -117,7 +120,7 @@ class KestraLoadBench {
         Thread.sleep(Math.max(10_000, 3 * quietMs));
         sent = sentByNumber(services);
 
-        Map<String, Integer> answersPerChat = answeredBatchesPerChat(engine);
+        Map<String, Integer> answersPerChat = answersPerChat(services, all);
         int exactlyOnce = 0;
         int duplicates = 0;
         int lost = 0;
@@ -155,7 +158,43 @@ class KestraLoadBench {
             String.format(Locale.ROOT, "BENCH latency minus the quiet period: p50 %.2f s, p95 %.2f s",
                 (percentile(latencies, 50) - quietMs) / 1000.0, (percentile(latencies, 95) - quietMs) / 1000.0));
         System.out.println(figures);
+        for (String flow : List.of("receive-whatsapp", "process-conversation", "sweep-conversations")) {
+            System.out.println("BENCH " + flow + " executions by state: " + statesOf(engine.executions(NAMESPACE, flow)));
+        }
+        List<Instant> sweeps = engine.executions(NAMESPACE, "sweep-conversations").stream()
+            .map(e -> e.getState().getStartDate()).sorted().toList();
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 1; i < sweeps.size(); i++) {
+            gaps.add(Duration.between(sweeps.get(i - 1), sweeps.get(i)).toMillis());
+        }
+        gaps.sort(Comparator.naturalOrder());
+        System.out.println("BENCH sweep-conversations: median gap between runs " + percentile(gaps, 50) / 1000.0 + " s");
+        explainLostChats(engine, all, sent);
         FLOWS.forEach(id -> engine.deleteFlow(NAMESPACE, id));
+    }
+
+    private static Map<String, Long> statesOf(List<Execution> executions) {
+        return executions.stream().collect(Collectors.groupingBy(
+            e -> e.getState().getCurrent().name(), java.util.TreeMap::new, Collectors.counting()));
+    }
+
+    /** For the first few chats that got no answer: what their executions did (to the log, not the figures). */
+    private static void explainLostChats(KestraEngine engine, List<Chat> all, Map<String, List<UazapiRequest>> sent) {
+        List<Chat> lost = all.stream().filter(c -> !sent.containsKey(c.number())).limit(3).toList();
+        for (Chat chat : lost) {
+            System.out.println("LOST " + chat.id());
+            for (Execution e : engine.executions(NAMESPACE, "process-conversation")) {
+                if (chat.id().equals(String.valueOf(e.getInputs().get("chat_id")))) {
+                    System.out.println(engine.explain(e));
+                }
+            }
+            for (Execution e : engine.executions(NAMESPACE, "receive-whatsapp")) {
+                String body = String.valueOf(e.getInputs().get("body"));
+                if (body.contains(chat.number())) {
+                    System.out.println(KestraEngine.describe(e) + " outputs " + engine.flowOutputs(e));
+                }
+            }
+        }
     }
 
     /** The shipped flows, with any flow of {@code override} put in place of its namesake. */
@@ -190,20 +229,25 @@ class KestraLoadBench {
             .collect(Collectors.groupingBy(UazapiRequest::number));
     }
 
-    /** How many batches each chat had answered, from process-conversation's own outputs. */
-    private static Map<String, Integer> answeredBatchesPerChat(KestraEngine engine) {
+    /**
+     * How many answers each chat got: the bot's turns in the conversation `conversa process` saved
+     * in Redis (key layout of app/adapters/redis/keys.py). Task outputs would not do: Kestra 2.0.0
+     * keeps one set of outputs for a task inside a LoopUntil, so every iteration reads the last one.
+     */
+    private static Map<String, Integer> answersPerChat(ConversaServices services, List<Chat> chats) {
         Map<String, Integer> answers = new HashMap<>();
-        for (Execution execution : engine.executions(NAMESPACE, "process-conversation")) {
-            if (!KestraEngine.hasEnded(execution)) {
+        for (Chat chat : chats) {
+            String stored = services.redisGet(System.getenv("CONVERSA_REDIS_NAMESPACE") + ":chat:" + chat.id() + ":history");
+            if (stored == null) {
                 continue;
             }
-            String chat = String.valueOf(execution.getInputs().get("chat_id"));
-            for (Map<String, Object> run : engine.taskOutputsOfEveryRun(execution, "process")) {
-                Object vars = run.get("vars");
-                if (vars instanceof Map<?, ?> v && "answered".equals(v.get("status"))) {
-                    Object batches = v.get("batches");
-                    answers.merge(chat, batches instanceof Number n ? n.intValue() : 1, Integer::sum);
-                }
+            try {
+                Map<String, List<Map<String, Object>>> conversation = JSON.readValue(stored, new TypeReference<>() { });
+                long botTurns = conversation.getOrDefault("turns", List.of()).stream()
+                    .filter(turn -> "assistant".equals(String.valueOf(turn.get("role")))).count();
+                answers.put(chat.id(), (int) botTurns);
+            } catch (IOException e) {
+                throw new IllegalStateException("not a conversation: " + stored, e);
             }
         }
         return answers;
