@@ -175,10 +175,8 @@ class Settings(BaseSettings):
     def _instances_are_consistent(self) -> Settings:
         instances = self.uazapi_instance_list()  # raises on a malformed CONVERSA_UAZAPI_INSTANCES
         token = self.uazapi_token.get_secret_value()
-        if (self.uazapi_instance or self.uazapi_owner) and not token:
-            raise ValueError(
-                "CONVERSA_UAZAPI_INSTANCE and _OWNER describe CONVERSA_UAZAPI_TOKEN, which is empty"
-            )
+        # INSTANCE and OWNER describe the token; without it (sweep, ingest… get no token) they
+        # are unused, not an error.
         if token and self.uazapi_instances.get_secret_value() and not self.uazapi_instance:
             raise ValueError(
                 "with CONVERSA_UAZAPI_INSTANCES, CONVERSA_UAZAPI_TOKEN needs CONVERSA_UAZAPI_INSTANCE"
