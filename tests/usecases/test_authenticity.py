@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.domain.authenticity import AUTH_SOURCE
 from app.entrypoints.simulator.webhooks import WebhookFactory
 from tests.usecases.conftest import CHAT, JID, World, fixture_body, make_world
 
+AUTH_SOURCE = "auth"  # the dead-letter source of bodies rejected as not authentic
 TOKEN = "loja-secret-token-0123456789"
 OWNER = "554130000000"  # the simulator's owner number
 INSTANCES = json.dumps({"simulador": {"token": TOKEN, "owner": OWNER}, "filial": {"token": "filial-token-9"}})

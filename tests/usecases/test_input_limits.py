@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
 from dependency_injector import providers
 
 from app.domain.conversation import Turn
@@ -57,6 +59,40 @@ def test_a_5_mb_message_is_answered_in_bounded_time_and_kept_whole_in_the_histor
     world.clock.sleep_ms(1)
     world.process()
     assert all(len(turn.text) <= 2_000 for turn in spy.histories[-1])
+
+
+@pytest.fixture(scope="module")
+def published_index(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A small index (what is measured is the query's cost, not the knowledge base's)."""
+    from app.adapters.embeddings import build_embedder
+    from app.adapters.faiss.documents import FolderSource
+    from app.adapters.faiss.index import FaissIndexer
+    from app.adapters.memory.blobs import MemoryBlobStore
+
+    docs = tmp_path_factory.mktemp("docs")
+    (docs / "entregas.md").write_text(
+        "# Entrega\n\nEntregamos no bairro Centro de terça a domingo, das 8h às 18h.\n\n"
+        "# Horário\n\nAbrimos de segunda a sábado, das 6h30 às 20h.\n",
+        encoding="utf-8",
+    )
+    blobs = MemoryBlobStore()
+    FaissIndexer(blobs, build_embedder("e5")).publish(FolderSource(docs).documents())
+    return blobs
+
+
+def test_with_faiss_a_long_message_costs_no_more_than_a_capped_one(
+    published_index: Any, tmp_path: Path
+) -> None:
+    """e5 embeds a long query window by window: before the cap, 100 KB took 85 s to retrieve."""
+    world = make_world(quiet_ms=0, knowledge="faiss", index_cache_dir=tmp_path)
+    world.container.blobs.override(providers.Object(published_index))
+    spy = Spy(world)  # loads the index: not part of the message's cost
+    started = time.perf_counter()
+    assert world.say(FIVE_MB[:100_000]).status == "buffered"
+    assert world.process().status == "answered"
+    elapsed = time.perf_counter() - started
+    assert len(spy.queries[0]) <= 2_000 and len(spy.questions[0]) <= 2_000
+    assert elapsed < 30, f"receive + process of a 100 KB text with FAISS took {elapsed:.1f} s"
 
 
 def test_the_cap_is_a_setting() -> None:
