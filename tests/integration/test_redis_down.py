@@ -191,3 +191,12 @@ def test_a_hung_redis_costs_one_timeout_then_fails_fast(own_redis: RedisServer) 
         own_redis.proc.send_signal(signal.SIGCONT)
     time.sleep(1.0)
     assert client.get("k") == b"v"  # the server answers again: so does the client
+
+
+def test_replay_needs_to_be_told_which_letters(tmp_path: Path) -> None:
+    run = conversa("replay", env={"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)})
+    assert run.returncode == 1
+    assert error_lines(run) == [
+        "conversa replay: say which dead letters: --id ID, --reason TEXT, --source NAME or --all"
+    ]
+    assert last_json(run)["status"] == "error"
