@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,16 @@ SCENARIOS = ROOT / "app" / "examples" / "scenarios"
 FIXTURES = ROOT / "tests" / "fixtures" / "uazapi"
 
 
+# The file dead-letter store of commands run by the tests: a folder of the test session's, never
+# the checkout's var/ (a test's 5 MB bodies there would pile up run after run).
+TEST_DEAD_LETTERS = tempfile.mkdtemp(prefix="conversa-test-dead-letters-")
+
+
 def conversa(
     *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONVERSA_")}
+    full_env["CONVERSA_DEAD_LETTER_DIR"] = TEST_DEAD_LETTERS
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "app.entrypoints.cli", *args],
