@@ -7,5 +7,12 @@ from app.domain.messages import Passage
 
 class KnowledgeBase(Protocol):
     def search(self, query: str, k: int = 4) -> list[Passage]:
-        """The ``k`` best passages, best first."""
+        """The ``k`` best passages, best first (fewer, or none, when fewer match at all).
+
+        Contract: each ``Passage.score`` is a calibrated confidence in [0, 1] that the passage
+        answers ``query``, comparable across backends (keyword, FAISS hybrid with e5 or USE).
+        Whether the knowledge base answers at all is decided on the best one:
+        :func:`app.domain.retrieval.answers` (``passages[0].score >= ANSWER_THRESHOLD``, 0.5).
+        Passages under the threshold are still returned (to show what came closest).
+        """
         ...
