@@ -70,7 +70,7 @@ def test_receive_with_redis_refusing_keeps_the_body_in_the_local_folder(tmp_path
     assert result["status"] == "error" and "ConnectionError" in result["reason"]
 
 
-def test_receive_with_redis_hung_fails_within_two_seconds(own_redis: RedisServer, tmp_path: Path) -> None:
+def test_receive_with_redis_hung_fails_after_one_timeout(own_redis: RedisServer, tmp_path: Path) -> None:
     env = env_for(own_redis.url, tmp_path / "dl")
     raw = body("Oi", "HUNG1")
     own_redis.proc.send_signal(signal.SIGSTOP)
@@ -82,7 +82,9 @@ def test_receive_with_redis_hung_fails_within_two_seconds(own_redis: RedisServer
         own_redis.proc.send_signal(signal.SIGCONT)
     assert_kept_in_folder(run, tmp_path / "dl", raw)
     assert "TimeoutError" in error_lines(run)[0]
-    assert elapsed <= 2.0, f"receive took {elapsed:.2f} s against a hung Redis"
+    # One 1 s timeout plus Python's start-up, on a machine that may be busy; before the
+    # timeouts it took 10.4 s (redis-py's defaults): the bound is loose on purpose.
+    assert elapsed <= 5.0, f"receive took {elapsed:.2f} s against a hung Redis"
 
 
 def test_a_malformed_body_with_redis_down_is_rejected_and_kept_locally(tmp_path: Path) -> None:
@@ -186,7 +188,9 @@ def test_a_hung_redis_costs_one_timeout_then_fails_fast(own_redis: RedisServer) 
             except redis.TimeoutError:
                 timings.append(time.monotonic() - start)
         assert len(timings) == 3
-        assert 0.4 < timings[0] < 0.9 and timings[1] < 0.05 and timings[2] < 0.05, timings
+        # The first call waits out its 0.5 s timeout once (not multiplied by retries); the next
+        # ones fail without waiting again. Loose bounds: the machine may be busy.
+        assert 0.4 < timings[0] < 3.0 and max(timings[1:]) < timings[0] / 2, timings
     finally:
         own_redis.proc.send_signal(signal.SIGCONT)
     time.sleep(1.0)
