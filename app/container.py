@@ -252,6 +252,7 @@ class Container(containers.DeclarativeContainer):
     indexer = providers.Singleton(
         lazy("app.adapters.faiss.index.FaissIndexer"), blobs, embedder, settings.provided.index_prefix
     )
+    ingest_progress = providers.Factory(lazy("app.adapters.progress.progress_for"))
     answerer = providers.Selector(
         settings.provided.answerer,
         extractive=providers.Singleton(
