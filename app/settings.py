@@ -19,6 +19,7 @@ from app.domain.validation import clip, is_instance_name, is_owner
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_KNOWLEDGE_DIR = PACKAGE_DIR / "examples" / "knowledge"
+EXAMPLE_BUSINESS_NAME = "Padaria Grão Dourado"  # the bundled example's business, offline only
 
 
 def csv(value: str) -> frozenset[str]:
@@ -93,8 +94,10 @@ class Settings(BaseSettings):
     index_cache_dir: Path = Path("var/index-cache")
     embeddings: Literal["e5", "use"] = "e5"
 
-    # The business.
-    business_name: str = "Padaria Grão Dourado"
+    # The business. Required with the Uazapi gateway (see the container's ``business_name``);
+    # offline, the bundled example's bakery when its knowledge base is the example's.
+    business_name: str = ""
+    show_sources: bool = True  # end answers with a "Fonte: …" line naming the documents used
 
     # Debounce.
     quiet_ms: int = Field(5_000, ge=0)
