@@ -27,7 +27,8 @@ class BarProgress:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._stream, self._width, self._every, self._clock = stream, width, every_seconds, clock
-        self._name, self._total, self._done = "", None, 0
+        self._name, self._done = "", 0
+        self._total: int | None = None
         self._drawn_at: float | None = None
         self._open = False
 
@@ -69,7 +70,8 @@ class LogProgress:
 
     def __init__(self, logger: logging.Logger = log) -> None:
         self._log = logger
-        self._name, self._total, self._done, self._tenth = "", None, 0, 0
+        self._name, self._done, self._tenth = "", 0, 0
+        self._total: int | None = None
 
     def stage(self, name: str, total: int | None = None) -> None:
         self._name, self._total, self._done, self._tenth = name, total, 0, 0

@@ -4,17 +4,23 @@ With ``CONVERSA_KNOWLEDGE=faiss`` the documents come from a folder (``--source``
 knowledge bucket (``--prefix``, default ``CONVERSA_DOCS_PREFIX``), and the index is published
 to the bucket for every worker. With the offline keyword knowledge base there is nothing to
 build: the command reads the folder and reports what it found.
+
+Only new and changed documents are embedded (by the sha256 of their text); the others keep
+their published vectors. When a file cannot be read, nothing is published: the one-line error
+names it, and the exit code is 1. Progress goes to stderr: a bar on a terminal, log lines
+otherwise (Kestra).
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.container import build_container
 from app.domain.errors import ConversaError
-from app.entrypoints.report import Stopwatch, emit, fail, setup_logging, timer
+from app.entrypoints.report import Stopwatch, counter, emit, fail, setup_logging, timer
 
 if TYPE_CHECKING:
     from app.ports.knowledge_index import DocumentSource
@@ -22,16 +28,33 @@ if TYPE_CHECKING:
 
 def _keyword(source: Path) -> int:
     from app.adapters.faiss.documents import FolderSource
+    from app.domain.usecases.ingest import UnreadableDocuments, text_sha256
 
     if not source.is_dir():
         return fail("ingest", f"knowledge folder not found: {source}")
-    documents = FolderSource(source).documents()
-    if not documents:
+    read = FolderSource(source).read()
+    if read.unreadable:
+        error = UnreadableDocuments(read.unreadable, str(source))
+        return fail("ingest", error.reason, {"unreadable": [asdict(f) for f in read.unreadable]})
+    if not read.documents:
         return fail("ingest", f"no readable document (Markdown, text, PDF, HTML) in {source}")
-    from app.adapters.memory.knowledge import KeywordKnowledgeBase
+    from app.adapters.memory.knowledge import KeywordKnowledgeBase, markdown_sections
 
     sections = len(KeywordKnowledgeBase.from_folder(source))
-    emit({"status": "ok", "backend": "keyword", "documents": len(documents), "chunks": sections})
+    listed = [
+        {"name": d.name, "sha256": text_sha256(d.text), "chunks": len(markdown_sections(d.text, d.name))}
+        for d in read.documents
+    ]
+    emit(
+        {
+            "status": "ok",
+            "backend": "keyword",
+            "documents": len(read.documents),
+            "chunks": sections,
+            "embedding_model": None,
+            "document_list": listed,
+        }
+    )
     return 0
 
 
@@ -43,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.knowledge != "faiss":
         return _keyword(Path(args.source) if args.source else settings.knowledge_dir)
     from app.adapters.faiss.documents import BlobSource, FolderSource
-    from app.domain.usecases.ingest import IngestKnowledge
+    from app.domain.usecases.ingest import IngestKnowledge, UnreadableDocuments
 
     source: DocumentSource
     if args.source:
@@ -53,11 +76,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         prefix = settings.docs_prefix if args.prefix is None else args.prefix
         source, where = BlobSource(container.blobs(), prefix), f"s3://{settings.knowledge_bucket}/{prefix}"
+    progress = container.ingest_progress()
     try:
-        result = IngestKnowledge(source, container.indexer(), where)()
+        result = IngestKnowledge(source, container.indexer(), where, progress)()
+    except UnreadableDocuments as error:
+        return fail("ingest", error.reason, {"unreadable": [asdict(f) for f in error.files]})
     except ConversaError as error:
         return fail("ingest", error.reason)
     except Exception as error:
         return fail("ingest", f"{type(error).__name__}: {error}")
-    emit({**result.to_dict(), "backend": "faiss"}, [timer("ingest.duration", watch.seconds)])
+    finally:
+        progress.close()
+    metrics = [
+        timer("ingest.duration", watch.seconds),
+        counter("ingest.documents_embedded", result.documents_embedded),
+        counter("ingest.documents_reused", result.documents_reused),
+        counter("ingest.chunks_embedded", result.chunks_embedded),
+    ]
+    emit({**result.to_dict(), "backend": "faiss"}, metrics)
     return 0

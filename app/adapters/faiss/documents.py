@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
 
 from app.ports.blobs import BlobStore
-from app.ports.knowledge_index import SourceDocument
+from app.ports.knowledge_index import IngestProgress, SourceDocument, SourceRead, UnreadableFile
 
 log = logging.getLogger("conversa.ingest")
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -60,44 +62,83 @@ def pdf_text(data: bytes) -> str:
     return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
 
 
-def document_text(name: str, data: bytes) -> str | None:
-    """The text of one file, or None for a kind ingest does not read."""
+def read_text(name: str, data: bytes) -> tuple[str | None, str | None]:
+    """(text, None) for a file ingest reads, (None, reason) when its text cannot be had, and
+    (None, None) for a kind ingest does not read (an image, a spreadsheet…)."""
     suffix = Path(name).suffix.lower()
     try:
         if suffix in TEXT_SUFFIXES:
-            return data.decode("utf-8", errors="replace")
-        if suffix in HTML_SUFFIXES:
-            return html_text(data.decode("utf-8", errors="replace"))
-        if suffix == ".pdf":
-            return pdf_text(data)
-    except Exception as error:  # one broken file must not stop the others
-        log.warning("skipping %s: %s: %s", name, type(error).__name__, error)
-        return None
-    log.info("skipping %s: not Markdown, text, PDF or HTML", name)
-    return None
+            text = data.decode("utf-8", errors="replace")
+        elif suffix in HTML_SUFFIXES:
+            text = html_text(data.decode("utf-8", errors="replace"))
+        elif suffix == ".pdf":
+            text = pdf_text(data)
+        else:
+            return None, None
+    except Exception as error:
+        return None, f"{type(error).__name__}: {error}"
+    if not text.strip():
+        return None, "no text in it (a scanned PDF needs OCR first)" if suffix == ".pdf" else "empty"
+    return text, None
 
 
-class FolderSource:
+def document_text(name: str, data: bytes) -> str | None:
+    """The text of one file, or None for a kind ingest does not read or a file it cannot read."""
+    text, error = read_text(name, data)
+    if error:
+        log.warning("skipping %s: %s", name, error)
+    elif text is None:
+        log.info("skipping %s: not Markdown, text, PDF or HTML", name)
+    return text
+
+
+class _Source:
+    """Reads named files one by one; says how far it got and which files it could not read."""
+
+    def _files(self) -> list[tuple[str, Callable[[], bytes]]]:
+        raise NotImplementedError
+
+    def read(self, progress: IngestProgress | None = None) -> SourceRead:
+        files = self._files()
+        if progress:
+            progress.stage("reading documents", len(files))
+        found, unreadable = [], []
+        for name, load in files:
+            try:
+                text, error = read_text(name, load())
+            except OSError as failure:  # a file that vanished or cannot be opened
+                text, error = None, f"{type(failure).__name__}: {failure.strerror or failure}"
+            if error:
+                log.warning("cannot read %s: %s", name, error)
+                unreadable.append(UnreadableFile(name, error))
+            elif text is None:
+                log.info("skipping %s: not Markdown, text, PDF or HTML", name)
+            else:
+                found.append(SourceDocument(name, text))
+            if progress:
+                progress.advance()
+        return SourceRead(found, unreadable)
+
+    def documents(self) -> list[SourceDocument]:
+        """The readable documents; the others are skipped with a log line."""
+        return self.read().documents
+
+
+class FolderSource(_Source):
     def __init__(self, folder: str | Path) -> None:
         self._folder = Path(folder)
 
-    def documents(self) -> list[SourceDocument]:
-        found = []
-        for path in sorted(p for p in self._folder.rglob("*") if p.is_file()):
-            text = document_text(path.name, path.read_bytes())
-            if text:
-                found.append(SourceDocument(str(path.relative_to(self._folder)), text))
-        return found
+    def _files(self) -> list[tuple[str, Callable[[], bytes]]]:
+        paths = sorted(p for p in self._folder.rglob("*") if p.is_file())
+        return [(str(p.relative_to(self._folder)), p.read_bytes) for p in paths]
 
 
-class BlobSource:
+class BlobSource(_Source):
     def __init__(self, blobs: BlobStore, prefix: str) -> None:
         self._blobs, self._prefix = blobs, prefix
 
-    def documents(self) -> list[SourceDocument]:
-        found = []
-        for info in self._blobs.list(self._prefix):
-            text = document_text(info.key, self._blobs.get(info.key))
-            if text:
-                found.append(SourceDocument(info.key[len(self._prefix) :], text))
-        return found
+    def _files(self) -> list[tuple[str, Callable[[], bytes]]]:
+        return [
+            (info.key[len(self._prefix) :], partial(self._blobs.get, info.key))
+            for info in self._blobs.list(self._prefix)
+        ]

@@ -8,7 +8,8 @@ import logging
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,13 @@ from app.domain.errors import ConversaError
 from app.domain.messages import Passage
 from app.ports.blobs import BlobStore
 from app.ports.embeddings import Embedder
-from app.ports.knowledge_index import PublishedIndex, SourceDocument
+from app.ports.knowledge_index import (
+    IndexCatalog,
+    IndexedDocument,
+    IngestProgress,
+    PublishedIndex,
+    SourceDocument,
+)
 
 log = logging.getLogger("conversa.index")
 INDEX, CHUNKS, MANIFEST = "index.faiss", "chunks.json", "manifest.json"
@@ -55,20 +62,117 @@ def _embedding_text(passage: Passage) -> str:
     return f"{passage.title}\n{passage.text}" if passage.title else passage.text
 
 
+def _embedded_sha256(passages: list[Passage]) -> str:
+    """What a document's vectors depend on besides the model: the exact texts that were embedded."""
+    return sha256(json.dumps([_embedding_text(p) for p in passages], ensure_ascii=False).encode("utf-8"))
+
+
+def _text_sha256(text: str) -> str:
+    return sha256(text.encode("utf-8", errors="surrogatepass"))
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    """A published document's vectors, and the sha256 of the texts they were embedded from."""
+
+    embedded_sha256: str
+    vectors: Any
+
+
 @dataclass
 class FaissIndexer:
-    """Implements :class:`app.ports.knowledge_index.KnowledgeIndexer` on a blob store."""
+    """Implements :class:`app.ports.knowledge_index.KnowledgeIndexer` on a blob store.
+
+    The manifest lists every document (name, sha256 of its text, chunk count, and the sha256
+    of the texts its chunks were embedded from); chunks are stored document after document, so
+    a document's vectors are a slice of the index. ``publish`` takes the vectors of the
+    documents it is told to reuse from the published index (checksums verified) when their
+    chunks are still the same texts, and embeds only the others.
+    """
 
     blobs: BlobStore
     embedder: Embedder
     prefix: str = "index/current/"
+    batch_size: int = 32
 
-    def build(self, chunks: list[Passage]) -> tuple[bytes, bytes, dict[str, Any]]:
-        vectors = np.asarray(
-            self.embedder.embed_passages([_embedding_text(c) for c in chunks]), dtype=np.float32
-        )
+    @property
+    def embedding_model(self) -> str:
+        return self.embedder.name
+
+    def _manifest(self) -> dict[str, Any] | None:
+        if self.blobs.stat(self.prefix + MANIFEST) is None:
+            return None
+        try:
+            manifest = json.loads(self.blobs.get(self.prefix + MANIFEST))
+        except (KeyError, ValueError):
+            return None
+        return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
+
+    def catalog(self) -> IndexCatalog | None:
+        manifest = self._manifest()
+        if manifest is None:
+            return None
+        try:
+            documents = tuple(
+                IndexedDocument(str(d["name"]), str(d["sha256"]), int(d["chunks"]))
+                for d in manifest.get("documents", [])
+            )
+        except (KeyError, TypeError, ValueError):
+            documents = ()
+        return IndexCatalog(str(manifest.get("embedding_model", "")), documents)
+
+    def _published_vectors(self, wanted: set[str]) -> dict[str, _Embedded]:
+        """The vectors of the ``wanted`` published documents; none when the index cannot be trusted."""
+        manifest = self._manifest()
+        if manifest is None or not wanted:
+            return {}
+        try:
+            index_bytes, chunk_bytes = (
+                self.blobs.get(self.prefix + INDEX),
+                self.blobs.get(self.prefix + CHUNKS),
+            )
+            _verify(manifest, index_bytes, chunk_bytes, self.embedder)
+            index = faiss.deserialize_index(np.frombuffer(index_bytes, dtype=np.uint8))
+            documents = manifest.get("documents", [])
+            if sum(int(d["chunks"]) for d in documents) != index.ntotal:
+                raise IndexError_("the manifest's documents do not add up to the index")
+            vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 0), np.float32)
+        except (IndexError_, KeyError, TypeError, ValueError, RuntimeError) as error:
+            reason = error.reason if isinstance(error, IndexError_) else f"{type(error).__name__}: {error}"
+            log.warning("not reusing the published index's vectors (%s): embedding everything", reason)
+            return {}
+        found, start = {}, 0
+        for document in documents:
+            count = int(document["chunks"])
+            if document["name"] in wanted and "embedded_sha256" in document:
+                found[str(document["name"])] = _Embedded(
+                    str(document["embedded_sha256"]), vectors[start : start + count]
+                )
+            start += count
+        return found
+
+    def _embed(self, texts: list[str], progress: IngestProgress | None) -> Any:
+        if progress:
+            progress.stage("embedding chunks", len(texts))
+        parts = []
+        for at in range(0, len(texts), self.batch_size):
+            batch = texts[at : at + self.batch_size]
+            parts.append(np.asarray(self.embedder.embed_passages(batch), dtype=np.float32))
+            if progress:
+                progress.advance(len(batch))
+        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dimension), np.float32)
+
+    def build(
+        self,
+        chunks: list[Passage],
+        vectors: Any = None,
+        documents: list[dict[str, Any]] | None = None,
+    ) -> tuple[bytes, bytes, dict[str, Any]]:
+        if vectors is None:
+            vectors = self._embed([_embedding_text(c) for c in chunks], None)
         index = faiss.IndexFlatIP(self.embedder.dimension)
-        index.add(vectors)
+        if len(chunks):
+            index.add(np.asarray(vectors, dtype=np.float32).reshape(len(chunks), self.embedder.dimension))
         index_bytes = faiss.serialize_index(index).tobytes()
         chunk_bytes = json.dumps(
             [{"text": c.text, "source": c.source, "title": c.title} for c in chunks], ensure_ascii=False
@@ -81,18 +185,64 @@ class FaissIndexer:
             "index_sha256": sha256(index_bytes),
             "chunks_sha256": sha256(chunk_bytes),
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "documents": documents or [],
         }
         return index_bytes, chunk_bytes, manifest
 
-    def publish(self, documents: list[SourceDocument]) -> PublishedIndex:
-        chunks = split_documents(documents)
-        index_bytes, chunk_bytes, manifest = self.build(chunks)
+    def publish(
+        self,
+        documents: list[SourceDocument],
+        reuse: Mapping[str, str] | None = None,
+        progress: IngestProgress | None = None,
+    ) -> PublishedIndex:
+        reuse = reuse or {}
+        published = self._published_vectors(set(reuse.values()))
+        by_document: dict[str, list[Passage]] = {d.name: [] for d in documents}
+        for chunk in split_documents(documents):
+            by_document[chunk.source].append(chunk)
+        indexed: list[IndexedDocument] = []
+        entries: list[dict[str, Any]] = []
+        kept: dict[str, Any] = {}
+        to_embed: list[str] = []
+        embedded: list[str] = []
+        for document in documents:
+            chunks, digest = by_document[document.name], _embedded_sha256(by_document[document.name])
+            previous = published.get(reuse.get(document.name, ""))
+            if previous is not None and previous.embedded_sha256 == digest:
+                kept[document.name] = previous.vectors
+            else:
+                embedded.append(document.name)
+                to_embed.extend(_embedding_text(c) for c in chunks)
+            indexed.append(IndexedDocument(document.name, _text_sha256(document.text), len(chunks)))
+            entries.append({**asdict(indexed[-1]), "embedded_sha256": digest})
+        fresh = self._embed(to_embed, progress)
+        parts, at = [], 0
+        for document in documents:
+            if document.name in kept:
+                parts.append(kept[document.name])
+            else:
+                count = len(by_document[document.name])
+                parts.append(fresh[at : at + count])
+                at += count
+        chunks = [c for d in documents for c in by_document[d.name]]
+        vectors = np.concatenate(parts) if chunks else np.zeros((0, self.embedder.dimension), np.float32)
+        if progress:
+            progress.stage("publishing")
+        index_bytes, chunk_bytes, manifest = self.build(chunks, vectors, entries)
         self.blobs.ensure_bucket()
         self.blobs.put(self.prefix + INDEX, index_bytes)
         self.blobs.put(self.prefix + CHUNKS, chunk_bytes, "application/json")
         self.blobs.put(self.prefix + MANIFEST, json.dumps(manifest).encode(), "application/json")  # last
         checksum = sha256((manifest["index_sha256"] + manifest["chunks_sha256"]).encode())
-        return PublishedIndex(self.prefix, len(chunks), self.embedder.name, checksum)
+        return PublishedIndex(
+            self.prefix,
+            len(chunks),
+            self.embedder.name,
+            checksum,
+            tuple(indexed),
+            tuple(embedded),
+            len(to_embed),
+        )
 
 
 @dataclass
