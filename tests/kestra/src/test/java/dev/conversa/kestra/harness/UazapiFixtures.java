@@ -21,6 +21,9 @@ public final class UazapiFixtures {
     /** The owner typing on the business phone (fromMe, not sent by the API), same chat. */
     public static final String OWNER_TEXT = "titobahe__user-chat__from-me__text.sent.event.json";
 
+    /** The token a forged body carries (not the instance's). */
+    public static final String FORGED_TOKEN = "forged-token-0000";
+
     /** The customer's number in those captures; every occurrence is replaced by the scenario's. */
     private static final String CAPTURED_NUMBER = "11565944224";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,6 +61,12 @@ public final class UazapiFixtures {
         /** A text typed by the owner on the business phone. */
         public String owner(String text, String messageId) {
             return body(OWNER_TEXT, text, messageId, false);
+        }
+
+        /** A customer's text as forged by someone who knows the webhook URL but not the instance token. */
+        public String forged(String text, String messageId) {
+            return body(CUSTOMER_TEXT, text, messageId, false)
+                .replace(ConversaServices.secret("UAZAPI_TOKEN"), FORGED_TOKEN);
         }
 
         /** A text Conversa itself sent through the API, echoed back by Uazapi ({@code fromMe} + {@code wasSentByApi}). */

@@ -81,6 +81,7 @@ class ConversaEndToEndTest {
     static final Chat ORPHAN = UazapiFixtures.chat("5541990000005");
     static final Chat KNOWLEDGE = UazapiFixtures.chat("5541990000006");
     static final Chat MALFORMED = UazapiFixtures.chat("5541990000007");
+    static final Chat FORGED = UazapiFixtures.chat("5541990000008");
 
     /** The part the killed processor was sending when it died (stalled at the fake Uazapi). */
     static UazapiRequest orphanStalledPart;
@@ -259,6 +260,32 @@ class ConversaEndToEndTest {
             assertEquals("auth", letter.get("source"));
             assertEquals(reason, letter.get("reason"));
         });
+    }
+
+    // ---- 4. a forged webhook -------------------------------------------------------------------
+
+    @Test
+    @Order(8)
+    void a_forged_webhook_fails_receive_changes_nothing_and_sends_nothing(
+        ConversaServices services, KestraEngine engine) throws Exception {
+        // "parar" would opt the customer out and send the confirmation: a forged one must do neither.
+        Execution receive = engine.awaitTerminal(post(engine, FORGED.forged("parar", "FORGED-1")), ANSWER_TIMEOUT);
+
+        assertEquals(State.Type.FAILED, receive.getState().getCurrent(), () -> engine.explain(receive));
+        Map<String, Object> vars = taskVars(engine, receive, "receive");
+        assertEquals("rejected", vars.get("status"));
+        assertEquals("webhook rejected: wrong token for instance 'eKoB39'", vars.get("reason"));
+        assertTrue(receive.findTaskRunsByTaskId("start-processing").isEmpty(), "no processor for a forged body");
+        String logs = String.join("\n", engine.logs(receive.getId()));
+        assertFalse(logs.contains(UazapiFixtures.FORGED_TOKEN) || logs.contains(ConversaServices.secret("UAZAPI_TOKEN")),
+            "no token in the logs");
+        assertNothingSentAfterTheQuietPeriod(services, engine, FORGED);
+
+        // The customer was not opted out: their real message is answered.
+        Execution genuine = engine.awaitTerminal(post(engine, FORGED.customer("Qual o horário?", "FORGED-2")), ANSWER_TIMEOUT);
+        assertEquals("buffered", engine.flowOutputs(genuine).get("status"), () -> engine.explain(genuine));
+        awaitAnswer(engine, FORGED);
+        assertFalse(sent(services.uazapiRequestsFor(FORGED.number())).isEmpty(), "the genuine message is answered");
     }
 
     // ---- 5. the knowledge base ----------------------------------------------------------------
