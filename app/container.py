@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from app.settings import Settings, csv
+from app.settings import EXAMPLE_BUSINESS_NAME, EXAMPLE_KNOWLEDGE_DIR, Settings, csv
 
 if TYPE_CHECKING:
+    from app.domain.answering import AnsweringRules
     from app.domain.authenticity import Authenticity
     from app.domain.chat_rules import ChatRules
     from app.domain.conversation import MemoryRules
@@ -116,6 +117,27 @@ def process_rules(s: Settings) -> ProcessRules:
     )
 
 
+def business_name(s: Settings) -> str:
+    """How the assistant names the business. Production (the Uazapi gateway) must say it: a
+    deployment that forgot would greet every customer as the example's bakery. Offline, the
+    bakery names the bundled example; another knowledge folder gets a neutral name."""
+    from app.domain.errors import ConfigurationError
+
+    if s.business_name.strip():
+        return s.business_name.strip()
+    if s.gateway == "uazapi":
+        raise ConfigurationError(
+            "gateway 'uazapi' needs CONVERSA_BUSINESS_NAME (how the assistant names the business)"
+        )
+    return EXAMPLE_BUSINESS_NAME if s.knowledge_dir.resolve() == EXAMPLE_KNOWLEDGE_DIR else "nossa loja"
+
+
+def answering_rules(s: Settings) -> AnsweringRules:
+    from app.domain.answering import AnsweringRules
+
+    return AnsweringRules(business_name=business_name(s), show_sources=s.show_sources)
+
+
 def authenticity(s: Settings) -> Authenticity:
     from app.domain.authenticity import Authenticity, Instance
 
@@ -136,6 +158,7 @@ def uazapi_gateway(s: Settings) -> Any:
     instances = s.uazapi_instance_list()
     if not instances:
         raise ConfigurationError("gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN")
+    business_name(s)  # a production deployment names its business: fail before taking anything in
     return UazapiGateway(
         s.uazapi_url,
         s.uazapi_token.get_secret_value(),
@@ -154,7 +177,7 @@ def local_media(s: Settings, gateway: Any) -> Any:
 def openai_answerer(s: Settings) -> Any:
     from app.adapters.llm.factory import build_answerer
 
-    return build_answerer(s)
+    return build_answerer(s, business_name(s))
 
 
 def minio_blobs(s: Settings) -> Any:
@@ -180,6 +203,35 @@ def keyword_knowledge(s: Settings) -> Any:
     from app.adapters.memory.knowledge import KeywordKnowledgeBase
 
     return KeywordKnowledgeBase.from_folder(s.knowledge_dir)
+
+
+def folder_knowledge(s: Settings, embedder: Callable[[], Any]) -> Any:
+    """The configured backend's knowledge base over the folder ``CONVERSA_KNOWLEDGE_DIR``, built
+    in memory (``conversa ask --source``: no bucket, nothing published)."""
+    from app.adapters.faiss.documents import FolderSource
+    from app.domain.errors import ConfigurationError
+
+    folder = s.knowledge_dir
+    if not folder.is_dir():
+        raise ConfigurationError(f"knowledge folder not found: {folder}")
+    documents = [d for d in FolderSource(folder).documents() if d.text.strip()]
+    if not documents:
+        raise ConfigurationError(f"no readable document (Markdown, text, PDF, HTML) in {folder}")
+    if s.knowledge == "keyword":
+        return keyword_knowledge(s)
+    import atexit
+    import shutil
+    import tempfile
+
+    from app.adapters.faiss.index import FaissIndexer
+    from app.adapters.faiss.knowledge import FaissKnowledgeBase
+    from app.adapters.memory.blobs import MemoryBlobStore
+
+    blobs = MemoryBlobStore()
+    FaissIndexer(blobs, embedder(), s.index_prefix).publish(documents)
+    cache = tempfile.mkdtemp(prefix="conversa-ask-index-")
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
+    return FaissKnowledgeBase(blobs, embedder(), cache, s.index_prefix)
 
 
 class Container(containers.DeclarativeContainer):
@@ -253,11 +305,12 @@ class Container(containers.DeclarativeContainer):
         lazy("app.adapters.faiss.index.FaissIndexer"), blobs, embedder, settings.provided.index_prefix
     )
     ingest_progress = providers.Factory(lazy("app.adapters.progress.progress_for"))
+    business = providers.Callable(business_name, settings)
+    # The configured backend over CONVERSA_KNOWLEDGE_DIR, built in memory (conversa ask --source).
+    folder_knowledge = providers.Singleton(folder_knowledge, settings, embedder.provider)
     answerer = providers.Selector(
         settings.provided.answerer,
-        extractive=providers.Singleton(
-            lazy("app.adapters.llm.extractive.ExtractiveAnswerer"), settings.provided.business_name
-        ),
+        extractive=providers.Singleton(lazy("app.adapters.llm.extractive.ExtractiveAnswerer"), business),
         openai=providers.Singleton(openai_answerer, settings),
     )
 
@@ -292,6 +345,15 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Callable(memory_rules, settings),
         chat_rules=providers.Callable(chat_rules, settings),
         rules=providers.Callable(process_rules, settings),
+        answering=providers.Callable(answering_rules, settings),
+    )
+    ask = providers.Factory(
+        lazy("app.domain.usecases.ask.AskQuestion"),
+        knowledge=knowledge,
+        answerer=answerer,
+        rules=providers.Callable(answering_rules, settings),
+        retrieval_k=settings.provided.retrieval_k,
+        question_max_chars=settings.provided.question_max_chars,
     )
     sweep = providers.Factory(
         lazy("app.domain.usecases.sweep.SweepConversations"),

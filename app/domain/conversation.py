@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.domain.messages import Source
+
 
 class Role(StrEnum):
     CUSTOMER = "customer"
@@ -14,16 +16,29 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Turn:
+    """One side's message; an assistant's turn keeps the documents its answer used."""
+
     role: Role
     text: str
     at_ms: int
+    sources: tuple[Source, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"role": self.role.value, "text": self.text, "at_ms": self.at_ms}
+        data: dict[str, Any] = {"role": self.role.value, "text": self.text, "at_ms": self.at_ms}
+        if self.sources:
+            data["sources"] = [s.to_dict() for s in self.sources]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Turn:
-        return cls(Role(data["role"]), str(data["text"]), int(data["at_ms"]))
+        """Reads histories stored before turns had sources too (no ``sources`` key)."""
+        sources = data.get("sources") or []
+        return cls(
+            Role(data["role"]),
+            str(data["text"]),
+            int(data["at_ms"]),
+            tuple(Source.from_dict(s) for s in sources if isinstance(s, dict)),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,12 +149,47 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """A document an answer used: its file name, the passage's title and its calibrated score."""
+
+    source: str
+    title: str = ""
+    score: float = 0.0
+
+    @classmethod
+    def of(cls, passage: Passage) -> Source:
+        return cls(passage.source, passage.title, passage.score)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "title": self.title, "score": self.score}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        return cls(str(data.get("source", "")), str(data.get("title", "")), float(data.get("score", 0.0)))
+
+
+class Outcome(StrEnum):
+    """What kind of answer the answerer wrote; :mod:`app.domain.answering` decides what is sent."""
+
+    ANSWERED = "answered"  # from the knowledge base's passages
+    SMALL_TALK = "small_talk"  # a greeting or thanks: nothing to look up
+    NOT_FOUND = "not_found"  # the passages do not answer: the business's fallback
+    HANDOFF = "handoff"  # the customer asked for a person, or only the team can help
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
-    """What the answerer wants to say, and whether a human should take over."""
+    """What the answerer wants to say, whether a human should take over, and what it used."""
 
     text: str
     handoff: bool = False
-    sources: tuple[str, ...] = field(default_factory=tuple)
+    sources: tuple[Source, ...] = field(default_factory=tuple)
+    outcome: Outcome = Outcome.ANSWERED
+
+    @property
+    def answered(self) -> bool:
+        """The question got an answer (from the knowledge base, or small talk), not the fallback."""
+        return self.outcome in (Outcome.ANSWERED, Outcome.SMALL_TALK)
 
 
 LID_SUFFIX = "@lid"

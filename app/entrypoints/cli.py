@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--source", help="a local folder of documents")
     where.add_argument("--prefix", help="a prefix in the knowledge bucket (default: CONVERSA_DOCS_PREFIX)")
 
+    ask = sub.add_parser("ask", help="answer questions from the knowledge base, without WhatsApp")
+    ask.add_argument(
+        "--source", help="a local folder of documents, indexed in memory by the configured backend"
+    )
+    ask.add_argument("question", nargs="*", help="questions (default: one per line of standard input)")
+
     dead = sub.add_parser("dead-letters", help="list what could not be handled, newest first")
     dead.add_argument("--limit", type=int, default=20)
 
@@ -69,6 +75,8 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from app.entrypoints.sweep import run
     elif name == "ingest":
         from app.entrypoints.ingest import run
+    elif name == "ask":
+        from app.entrypoints.ask import run
     elif name == "dead-letters":
         from app.entrypoints.dead_letters import run
     elif name == "replay":

@@ -106,9 +106,10 @@ class RealTimeClock(VirtualClock):
 def run_interactive(args: argparse.Namespace) -> int:
     clock = RealTimeClock()
     settings = offline_settings({}, args.real)
-    sim = Simulation(build_container(settings), clock, args.chat, sys.stdout)
+    container = build_container(settings)
+    sim = Simulation(container, clock, args.chat, sys.stdout)
     print(
-        f"Conversa simulator — {settings.business_name}. Type as the customer; "
+        f"Conversa simulator — {container.business()}. Type as the customer; "
         "'/dono <texto>' types as the owner, '/sair' or Ctrl-D quits."
     )
     while True:

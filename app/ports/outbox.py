@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.domain.messages import Source
+
 
 @dataclass(frozen=True, slots=True)
 class PendingReply:
@@ -12,6 +14,8 @@ class PendingReply:
     ``attempted`` parts were handed to the provider, so a part between the two
     (``sent <= index < attempted``) has an unknown outcome: the run sending it died or
     failed before hearing back, and the next run looks it up before sending it again.
+    ``sources``: the documents the answer used; ``fallback``: nothing in the knowledge base
+    answered, the business's fallback is what is sent.
     """
 
     batch_key: str
@@ -20,6 +24,8 @@ class PendingReply:
     sent: int = 0
     handoff: bool = False
     attempted: int = 0
+    sources: tuple[Source, ...] = ()
+    fallback: bool = False
 
 
 class ReplyOutbox(Protocol):

@@ -14,7 +14,7 @@ from app.adapters.llm.openai_chat import (
     parse_reply,
 )
 from app.domain.conversation import Role, Turn
-from app.domain.messages import Passage
+from app.domain.messages import Outcome, Passage, Source
 from app.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
 from tests.servers.openai import OPENAI_TEST_KEY
@@ -57,7 +57,8 @@ def test_the_prompt_carries_the_passages_the_history_and_the_question(openai_fak
         "que horas vocês abrem?",
     ]
     assert "6h30" in answer.text and not answer.handoff
-    assert answer.sources == ("faq.md",)
+    assert answer.outcome is Outcome.ANSWERED
+    assert answer.sources == (Source("faq.md", "Horário", 3.0),)  # the passage it cited, with its title
 
 
 def test_history_is_bounded_to_the_latest_turns(openai_fake: FakeOpenAI) -> None:
@@ -67,16 +68,30 @@ def test_history_is_bounded_to_the_latest_turns(openai_fake: FakeOpenAI) -> None
     assert contents == ["turno 6", "turno 7", "e agora?"]
 
 
-def test_no_passage_is_said_in_the_prompt_and_the_answer_offers_a_human(openai_fake: FakeOpenAI) -> None:
+def test_no_passage_is_said_in_the_prompt_and_the_model_says_it_did_not_find_it(
+    openai_fake: FakeOpenAI,
+) -> None:
     answer = answerer_for(openai_fake).answer("vocês vendem passagens aéreas?", [], [])
     system = openai_fake.chat_requests()[0]["messages"][0]["content"]
     assert "<trecho" not in system and "nenhum trecho encontrado" in system
-    assert "atendente" in answer.text and not answer.handoff
+    assert "SOMENTE" in system and '"tipo": "nao_encontrado"' in system  # the marker it must emit
+    assert answer.outcome is Outcome.NOT_FOUND and answer.sources == ()
+
+
+def test_the_model_s_decision_marker_and_citations_are_read(openai_fake: FakeOpenAI) -> None:
+    openai_fake.reply_next('{"tipo": "resposta", "resposta": "Aceitamos Pix.", "trechos": [2, 2, 9]}')
+    answer = answerer_for(openai_fake).answer("aceitam pix?", [], [HOURS, PIX])
+    assert answer.outcome is Outcome.ANSWERED and answer.sources == (Source.of(PIX),)  # 9: no such passage
+    openai_fake.reply_next('{"tipo": "nao_encontrado", "resposta": "Não sei.", "trechos": []}')
+    answer = answerer_for(openai_fake).answer("qual a capital da França?", [], [HOURS])
+    assert answer.outcome is Outcome.NOT_FOUND and not answer.answered and not answer.handoff
+    openai_fake.reply_next('{"tipo": "conversa", "resposta": "Olá!", "trechos": []}')
+    assert answerer_for(openai_fake).answer("oi", [], []).outcome is Outcome.SMALL_TALK
 
 
 def test_asking_for_a_human_hands_over(openai_fake: FakeOpenAI) -> None:
     answer = answerer_for(openai_fake).answer("quero falar com um atendente", HISTORY, [HOURS])
-    assert answer.handoff and "equipe" in answer.text
+    assert answer.handoff and "equipe" in answer.text and answer.outcome is Outcome.HANDOFF
 
 
 def test_a_handoff_in_a_code_fence_with_chatter_is_parsed(openai_fake: FakeOpenAI) -> None:
@@ -102,7 +117,7 @@ def test_a_model_ignoring_the_format_still_answers(openai_fake: FakeOpenAI) -> N
 def test_an_empty_reply_offers_a_human_instead_of_silence(openai_fake: FakeOpenAI) -> None:
     openai_fake.reply_next("")
     answer = answerer_for(openai_fake).answer("que horas abre?", [], [HOURS])
-    assert answer.text == NO_ANSWER_TEXT and not answer.handoff
+    assert answer.text == NO_ANSWER_TEXT and not answer.handoff and answer.outcome is Outcome.NOT_FOUND
 
 
 @pytest.mark.parametrize(
@@ -115,12 +130,16 @@ def test_an_empty_reply_offers_a_human_instead_of_silence(openai_fake: FakeOpenA
         ('{"resposta": "Abrimos às 6h30 de seg', Reply("Abrimos às 6h30 de seg", False)),  # cut off
         (
             '{"resposta": "Vou chamar \\"alguém\\"", "chamar_atendente": true',
-            Reply('Vou chamar "alguém"', True),
+            Reply('Vou chamar "alguém"', True, outcome=Outcome.HANDOFF),
         ),
         ('{"chamar_atendente": tru', Reply("", False)),
         ("[1, 2]", Reply("[1, 2]", formatted=False)),
         ("  Só texto.  ", Reply("Só texto.", formatted=False)),
-        ('{"answer": "in English", "handoff": "true"}', Reply("in English", True)),
+        ('{"answer": "in English", "handoff": "true"}', Reply("in English", True, outcome=Outcome.HANDOFF)),
+        ('{"tipo": "nao_encontrado", "resposta": "Não sei"}', Reply("Não sei", outcome=Outcome.NOT_FOUND)),
+        ('{"tipo": "atendente", "resposta": "Já chamo"}', Reply("Já chamo", True, outcome=Outcome.HANDOFF)),
+        ('{"tipo": "Não encontrado", "resposta": "x"}', Reply("x", outcome=Outcome.NOT_FOUND)),
+        ('{"tipo": "nao_encontrado", "resposta": "Não enc', Reply("Não enc", outcome=Outcome.NOT_FOUND)),
     ],
 )
 def test_parse_reply_is_forgiving(content: str, expected: Reply) -> None:
@@ -164,7 +183,7 @@ def test_factory_reads_the_settings() -> None:
         openai_timeout_seconds=7,
         openai_temperature=None,
     )
-    answerer = build_answerer(settings)
+    answerer = build_answerer(settings, "Café Azul")
     assert (answerer.base_url, answerer.model, answerer.api_key) == (
         "http://127.0.0.1:9/v1",
         "llama3.1",

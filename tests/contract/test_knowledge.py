@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.domain.conversation import Role, Turn
-from app.domain.messages import Passage
+from app.domain.messages import Outcome, Passage, Source
 from app.ports.answerer import Answerer
 from app.ports.knowledge import KnowledgeBase
 
@@ -32,16 +32,18 @@ def test_search_with_k_zero_returns_nothing(knowledge: KnowledgeBase) -> None:
     assert knowledge.search("entrega", k=0) == []
 
 
-def test_answer_quotes_the_passage_it_was_given(answerer: Answerer) -> None:
-    passage = Passage("Abrimos às 6h30.", "faq.md", 3.0, "Horário")
+def test_answer_quotes_the_passage_it_was_given_and_names_its_source(answerer: Answerer) -> None:
+    passage = Passage("Abrimos às 6h30.", "faq.md", 0.9, "Horário")
     answer = answerer.answer("que horas abre?", [], [passage])
     assert "6h30" in answer.text and not answer.handoff
+    assert answer.outcome is Outcome.ANSWERED and answer.sources == (Source("faq.md", "Horário", 0.9),)
 
 
-def test_answer_without_knowledge_offers_a_human_and_invents_nothing(answerer: Answerer) -> None:
+def test_answer_without_knowledge_says_it_did_not_find_it_and_invents_nothing(answerer: Answerer) -> None:
+    """The answerer reports NOT_FOUND; the domain turns it into the business's fallback and handoff."""
     answer = answerer.answer("vocês vendem passagens aéreas?", [], [])
-    assert "atendente" in answer.text.lower() or "equipe" in answer.text.lower()
-    assert not answer.handoff
+    assert answer.outcome is Outcome.NOT_FOUND and not answer.answered
+    assert answer.sources == () and not answer.handoff
 
 
 def test_asking_for_a_human_requests_a_handoff(answerer: Answerer) -> None:

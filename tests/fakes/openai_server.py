@@ -3,9 +3,9 @@
 It serves ``POST /v1/chat/completions`` and ``POST /v1/audio/transcriptions``, records every
 request, and answers deterministically from the prompt, like a well-behaved model would:
 
-- the last user message asks for an "atendente" → it hands over (``chamar_atendente``);
-- the system prompt holds ``<trecho …>`` passages → it quotes the first one;
-- no passage → it says it did not find the answer and offers a human.
+- the last user message asks for an "atendente" → it hands over (``tipo: atendente``);
+- the system prompt holds ``<trecho …>`` passages → it quotes the first one and cites it;
+- no passage → it says it did not find the answer (``tipo: nao_encontrado``).
 
 When the system prompt asks for the JSON answer format it replies in it, otherwise in plain
 text. Tests script the next responses: :meth:`FakeOpenAI.fail_next`, :meth:`reply_next`
@@ -89,15 +89,20 @@ def default_chat_content(messages: list[dict[str, Any]]) -> str:
     last = users[-1] if users else ""
     passages = PASSAGE.findall(system)
     if "atendente" in _fold(last):
-        answer = {"resposta": "Claro! Vou chamar uma pessoa da equipe.", "chamar_atendente": True}
+        answer = {
+            "tipo": "atendente",
+            "resposta": "Claro! Vou chamar uma pessoa da equipe.",
+            "chamar_atendente": True,
+        }
     elif passages:
         number, passage = passages[0]
-        answer = {"resposta": f"Segundo nossa base: {passage.strip()}", "trechos": [int(number)]}
-    else:
         answer = {
-            "resposta": "Não encontrei essa informação. Quer falar com uma pessoa da equipe? "
-            "Responda *atendente*."
+            "tipo": "resposta",
+            "resposta": f"Segundo nossa base: {passage.strip()}",
+            "trechos": [int(number)],
         }
+    else:
+        answer = {"tipo": "nao_encontrado", "resposta": "Não encontrei essa informação."}
     answer.setdefault("chamar_atendente", False)
     answer.setdefault("trechos", [])
     if '"resposta"' in system:

@@ -26,7 +26,7 @@ from dependency_injector import providers
 
 from app.container import Container, build_container
 from app.domain.conversation import Turn
-from app.domain.messages import Answer, MediaRef, Passage
+from app.domain.messages import Answer, MediaRef, Outcome, Passage
 from app.entrypoints.simulator.webhooks import WebhookFactory
 from app.ports.messaging import DownloadedMedia
 from app.settings import Settings
@@ -69,7 +69,7 @@ class EchoAnswerer:
     """Answers with the batch itself, so the test can tell which messages each reply covers."""
 
     def answer(self, question: str, history: list[Turn], passages: list[Passage]) -> Answer:
-        return Answer(" ".join(question.split()))
+        return Answer(" ".join(question.split()), outcome=Outcome.SMALL_TALK)  # not the KB's fallback
 
 
 def container(url: str, namespace: str, send_delay_s: float = 0.0, lease_ms: int = 5_000) -> Container:

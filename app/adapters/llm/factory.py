@@ -6,12 +6,12 @@ from app.adapters.llm.openai_chat import OpenAIChatAnswerer
 from app.settings import Settings
 
 
-def build_answerer(settings: Settings) -> OpenAIChatAnswerer:
+def build_answerer(settings: Settings, business_name: str) -> OpenAIChatAnswerer:
     return OpenAIChatAnswerer(
         base_url=settings.openai_base_url,
         model=settings.openai_model,
         api_key=settings.openai_api_key.get_secret_value(),
-        business_name=settings.business_name,
+        business_name=business_name,
         timeout_seconds=settings.openai_timeout_seconds,
         max_retries=settings.openai_max_retries,
         temperature=settings.openai_temperature,

@@ -2,8 +2,11 @@
 
 OpenAI, Ollama, vLLM, OpenRouter and llama.cpp's server all speak ``/v1/chat/completions``.
 The model gets the business's passages in a Portuguese system prompt and the conversation
-as chat turns, and must answer with a small JSON object (``resposta``, ``chamar_atendente``,
-``trechos``). JSON rather than tool calling because every endpoint supports plain text
+as chat turns, and must answer with a small JSON object: ``tipo`` (its decision, a structured
+marker: ``resposta`` from the passages, ``nao_encontrado`` when they do not answer — then the
+domain sends the business's fallback and hands the chat off —, ``atendente``, ``conversa``),
+``resposta`` (the text) and ``trechos`` (the numbers of the passages it cites, kept as the
+answer's sources). JSON rather than tool calling because every endpoint supports plain text
 while tool support varies (vLLM needs a flag, many Ollama models lack it); and a model that
 ignores the format still gets its text through (see :func:`parse_reply`).
 
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.domain.conversation import Role, Turn
 from app.domain.errors import ConversaError
-from app.domain.messages import Answer, Passage
+from app.domain.messages import Answer, Outcome, Passage, Source
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
@@ -34,16 +37,20 @@ asterisco; sem títulos nem tabelas).
 
 Regras:
 1. Use SOMENTE as informações dos trechos da base de conhecimento abaixo. Nunca invente \
-preços, horários, produtos, endereços ou políticas.
-2. Se os trechos não trazem a resposta, diga que não encontrou essa informação e ofereça \
-chamar uma pessoa da equipe (o cliente pode responder *atendente*).
+preços, horários, produtos, endereços ou políticas, nem responda com o que você sabe de fora \
+dos trechos.
+2. Se os trechos não trazem a resposta (ou não há trechos), não responda a pergunta: marque \
+"tipo": "nao_encontrado" (a equipe será chamada).
 3. Se o cliente pedir para falar com uma pessoa ou atendente, reclamar, ou precisar de algo \
-que só a equipe resolve, diga que vai chamar alguém da equipe e marque \
-"chamar_atendente": true.
+que só a equipe resolve, diga que vai chamar alguém da equipe e marque "tipo": "atendente".
+4. Cumprimentos e agradecimentos sem pergunta: responda com cordialidade e marque \
+"tipo": "conversa".
+5. Quando responder com os trechos, marque "tipo": "resposta" e cite em "trechos" os números \
+dos trechos que usou.
 
 Responda SOMENTE com um objeto JSON, sem nenhum texto fora dele:
-{{"resposta": "<mensagem para o cliente>", "chamar_atendente": false, "trechos": [<números dos \
-trechos usados>]}}
+{{"tipo": "resposta" | "nao_encontrado" | "atendente" | "conversa", \
+"resposta": "<mensagem para o cliente>", "trechos": [<números dos trechos usados>]}}
 
 Trechos da base de conhecimento:
 {passages}
@@ -59,6 +66,14 @@ NO_ANSWER_TEXT = (
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
 _ANSWER_FIELD = re.compile(r'"resposta"\s*:\s*"((?:[^"\\]|\\.)*)')
 _HANDOFF_TRUE = re.compile(r'"chamar_atendente"\s*:\s*(true|"sim"|"true")', re.IGNORECASE)
+_KIND_FIELD = re.compile(r'"tipo"\s*:\s*"([a-z_]+)"', re.IGNORECASE)
+# The structured marker the model must emit: what kind of answer it wrote.
+KINDS = {
+    "resposta": Outcome.ANSWERED,
+    "nao_encontrado": Outcome.NOT_FOUND,
+    "atendente": Outcome.HANDOFF,
+    "conversa": Outcome.SMALL_TALK,
+}
 
 
 class AnswererError(ConversaError):
@@ -103,12 +118,24 @@ def _truthy(value: Any) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What the model said; ``formatted`` is False when it ignored the JSON format."""
+    """What the model said; ``formatted`` is False when it ignored the JSON format.
+
+    ``outcome``: its ``tipo`` marker (an older reply with only ``chamar_atendente`` is read too;
+    with neither, an answer).
+    """
 
     text: str
     handoff: bool = False
     cited: tuple[int, ...] = ()
     formatted: bool = True
+    outcome: Outcome = Outcome.ANSWERED
+
+
+def _outcome(kind: object, handoff: bool) -> Outcome:
+    if handoff:
+        return Outcome.HANDOFF
+    folded = str(kind or "").strip().lower().replace("ã", "a").replace(" ", "_")
+    return KINDS.get(folded, Outcome.ANSWERED)
 
 
 def parse_reply(content: str) -> Reply:
@@ -120,22 +147,26 @@ def parse_reply(content: str) -> Reply:
     raw = content.strip()
     data = _json_object(raw)
     if data is None:
-        handoff = bool(_HANDOFF_TRUE.search(raw))
+        kind = _KIND_FIELD.search(raw)
+        outcome = _outcome(kind.group(1) if kind else "", bool(_HANDOFF_TRUE.search(raw)))
+        handoff = outcome is Outcome.HANDOFF
         partial = _ANSWER_FIELD.search(raw)
         if partial is not None:
             try:
                 text = str(json.loads(f'"{partial.group(1)}"'))
             except ValueError:
                 text = partial.group(1)
-            return Reply(text.strip(), handoff)
+            return Reply(text.strip(), handoff, outcome=outcome)
         if raw.startswith("{"):  # broken JSON with no readable answer: show none of it
-            return Reply("", handoff)
+            return Reply("", handoff, outcome=outcome)
         return Reply(raw, formatted=False)
     text = data.get("resposta", data.get("answer", ""))
     cited = data.get("trechos", [])
     numbers = tuple(int(str(n)) for n in cited if str(n).isdigit()) if isinstance(cited, list) else ()
     handoff = _truthy(data.get("chamar_atendente", data.get("handoff", False)))
-    return Reply(text.strip() if isinstance(text, str) else "", handoff, numbers)
+    outcome = _outcome(data.get("tipo", data.get("kind", "")), handoff)
+    handoff = outcome is Outcome.HANDOFF
+    return Reply(text.strip() if isinstance(text, str) else "", handoff, numbers, outcome=outcome)
 
 
 def message_text(content: Any) -> str:
@@ -216,6 +247,8 @@ class OpenAIChatAnswerer:
         parsed = parse_reply(message_text(reply.content))
         if not parsed.formatted:
             log.warning("the model ignored the JSON format; its text is used as the answer")
+        log.info("the model's decision: %s, citing %s", parsed.outcome.value, list(parsed.cited))
         text = parsed.text or (HANDOFF_TEXT if parsed.handoff else NO_ANSWER_TEXT)
-        used = [passages[n - 1].source for n in parsed.cited if 0 < n <= len(passages)]
-        return Answer(text, handoff=parsed.handoff, sources=tuple(dict.fromkeys(s for s in used if s)))
+        outcome = parsed.outcome if parsed.text or parsed.handoff else Outcome.NOT_FOUND  # said nothing
+        cited = [Source.of(passages[n - 1]) for n in dict.fromkeys(parsed.cited) if 0 < n <= len(passages)]
+        return Answer(text, handoff=parsed.handoff, sources=tuple(cited), outcome=outcome)

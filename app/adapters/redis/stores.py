@@ -13,6 +13,7 @@ import redis
 from app.adapters.redis.keys import Keys
 from app.domain.chat_rules import ChatState
 from app.domain.conversation import Conversation
+from app.domain.messages import Source
 from app.ports.outbox import PendingReply
 
 
@@ -79,6 +80,9 @@ class RedisReplyOutbox:
             data["sent"],
             data["handoff"],
             max(int(data.get("attempted", 0)), data["sent"]),  # absent in replies stored before it existed
+            # Absent before answers named their sources; Lua's cjson turns an empty list into {}.
+            tuple(Source.from_dict(s) for s in data.get("sources") or [] if isinstance(s, dict)),
+            bool(data.get("fallback", False)),
         )
 
     def put(self, chat_id: str, reply: PendingReply) -> None:

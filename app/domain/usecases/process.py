@@ -18,13 +18,14 @@ Guarantees, with the buffer's lease as the per-chat lock:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from app.domain.answering import AnsweringRules, answer_question
 from app.domain.chat_rules import ChatRules
 from app.domain.conversation import MemoryRules, Role, Turn
 from app.domain.debounce import DebounceRules, Flush, Idle, Wait, decide
-from app.domain.messages import Batch
+from app.domain.messages import Batch, Outcome, Source
 from app.domain.reply_policy import ReplyPolicy
 from app.domain.tracking import part_track_id
 from app.domain.usecases.results import ProcessResult
@@ -68,6 +69,7 @@ class ProcessConversation:
     memory: MemoryRules
     chat_rules: ChatRules
     rules: ProcessRules
+    answering: AnsweringRules = field(default_factory=AnsweringRules)
 
     def __call__(self, chat_id: str, wait_budget_ms: int = 0) -> ProcessResult:
         """Answer what waits for ``chat_id``, sleeping at most ``wait_budget_ms`` for quiet."""
@@ -110,6 +112,8 @@ class ProcessConversation:
             totals.parts_sent,
             retry,
             totals.handoff,
+            totals.fallback,
+            totals.sources,
         )
 
     @staticmethod
@@ -123,6 +127,8 @@ class ProcessConversation:
             totals.parts_sent + outcome.parts_sent,
             0,
             totals.handoff or outcome.handoff,
+            totals.fallback or outcome.fallback,
+            outcome.sources or totals.sources,
         )
 
     def _handle(self, batch: Batch, why: str) -> ProcessResult:
@@ -133,9 +139,23 @@ class ProcessConversation:
             raise
 
     def _result(
-        self, status: str, batch: Batch, reason: str, sent: int = 0, handoff: bool = False
+        self, status: str, batch: Batch, reason: str, sent: int = 0, reply: PendingReply | None = None
     ) -> ProcessResult:
-        return ProcessResult(status, batch.chat_id, reason, 1, len(batch.messages), sent, 0, handoff)
+        if reply is None:
+            return ProcessResult(status, batch.chat_id, reason, 1, len(batch.messages), sent)
+        sources = [s.to_dict() for s in reply.sources]
+        return ProcessResult(
+            status,
+            batch.chat_id,
+            reason,
+            1,
+            len(batch.messages),
+            sent,
+            0,
+            reply.handoff,
+            reply.fallback,
+            sources,
+        )
 
     def _answer(self, batch: Batch, why: str) -> ProcessResult:
         chat, now = batch.chat_id, self.clock.now_ms()
@@ -164,7 +184,7 @@ class ProcessConversation:
         conversation = self.conversations.load(chat).with_turns(
             [
                 Turn(Role.CUSTOMER, batch.combined_text() or "[mídia]", batch.messages[-1].received_ms),
-                Turn(Role.ASSISTANT, "\n\n".join(reply.parts[:sent]), self.clock.now_ms()),
+                Turn(Role.ASSISTANT, "\n\n".join(reply.parts[:sent]), self.clock.now_ms(), reply.sources),
             ],
             self.clock.now_ms(),
             self.memory,
@@ -176,12 +196,12 @@ class ProcessConversation:
         self.buffer.ack(chat, batch.token)
         if stopped:
             return self._result("suppressed", batch, stopped, sent_now)
-        return self._result("answered", batch, why, sent_now, reply.handoff)
+        return self._result("answered", batch, why, sent_now, reply)
 
     def _compose(self, batch: Batch) -> PendingReply:
         question = batch.combined_text()
         notes = list(dict.fromkeys(batch.notes()))
-        handoff = False
+        handoff, fallback, sources = False, False, tuple[Source, ...]()
         if question:
             # The whole text stays in the history; retrieval and the model see a bounded part of it,
             # so a 5 MB message costs what a 2 000-character one does.
@@ -190,13 +210,18 @@ class ProcessConversation:
             now = self.clock.now_ms()
             turns = self.conversations.load(batch.chat_id).current(now, self.memory).turns
             history = [replace(t, text=cap_text(t.text, limit)) for t in turns]
-            passages = self.knowledge.search(asked, self.rules.retrieval_k)
-            answer = self.answerer.answer(asked, history, passages)
-            text, handoff = "\n\n".join([answer.text, *notes]), answer.handoff
+            answer = answer_question(
+                asked, history, self.knowledge, self.answerer, self.answering, self.rules.retrieval_k
+            )
+            text, handoff, sources = "\n\n".join([answer.text, *notes]), answer.handoff, answer.sources
+            fallback = answer.outcome is Outcome.NOT_FOUND
         else:
             text = "\n\n".join(notes) or "Recebi sua mensagem! Como posso ajudar?"
         plan = self.policy.plan(text)
-        return PendingReply(batch.key, tuple(plan.texts), tuple(p.typing_ms for p in plan.parts), 0, handoff)
+        typing = tuple(p.typing_ms for p in plan.parts)
+        return PendingReply(
+            batch.key, tuple(plan.texts), typing, 0, handoff, sources=sources, fallback=fallback
+        )
 
     def _deliver(self, batch: Batch, reply: PendingReply) -> tuple[int, str, int]:
         """Send the parts not known to be out.

@@ -34,6 +34,8 @@ class ProcessResult:
     parts_sent: int = 0
     retry_in_ms: int = 0
     handoff: bool = False
+    fallback: bool = False  # nothing in the knowledge base answered: the business's fallback was sent
+    sources: list[dict[str, Any]] = field(default_factory=list)  # what the answer used, best first
 
     @property
     def come_back(self) -> bool:
