@@ -1,4 +1,8 @@
-"""Retrieval queries per second on the example FAQ: embed the question + search the index.
+"""Retrieval quality and queries per second on the example FAQ, per backend.
+
+For keyword (BM25), hybrid e5 and hybrid USE: the evaluation set's rates (right section first,
+in-scope answered, out-of-scope declined; ``tests/retrieval/``) and the queries per second
+(embed the question + dense search + BM25 + fusion + calibration, one thread).
 
 Usage: python bench/retrieval_qps.py [--seconds 5]
 """
@@ -7,27 +11,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.adapters.embeddings import build_embedder
-from app.adapters.faiss.documents import FolderSource
-from app.adapters.faiss.index import FaissIndexer
-from app.adapters.faiss.knowledge import FaissKnowledgeBase
-from app.adapters.memory.blobs import MemoryBlobStore
-from app.adapters.memory.knowledge import KeywordKnowledgeBase
-from app.settings import EXAMPLE_KNOWLEDGE_DIR
-from tests.adapters.retrieval_questions import QUESTIONS
+from tests.retrieval.evaluate import hybrid_kb, keyword_kb, measure
+from tests.retrieval.questions import IN_SCOPE, OUT_OF_SCOPE
+
+QUESTIONS = [q for q, _ in IN_SCOPE] + OUT_OF_SCOPE
 
 
-def rate(search: object, seconds: float) -> float:
+def rate(kb: Any, seconds: float) -> float:
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        for question, _ in QUESTIONS:
-            search(question, 4)  # type: ignore[operator]
+        for question in QUESTIONS:
+            kb.search(question, 4)
             done += 1
     return done / (time.perf_counter() - start)
 
@@ -36,14 +36,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     seconds = parser.parse_args().seconds
-    print(
-        f"keyword (BM25)     : {rate(KeywordKnowledgeBase.from_folder(EXAMPLE_KNOWLEDGE_DIR).search, seconds):8.0f} queries/s"
-    )
-    for name in ("e5", "use"):
-        blobs, embedder = MemoryBlobStore(), build_embedder(name)
-        FaissIndexer(blobs, embedder).publish(FolderSource(EXAMPLE_KNOWLEDGE_DIR).documents())
-        kb = FaissKnowledgeBase(blobs, embedder, tempfile.mkdtemp())
-        print(f"faiss + {name:<11}: {rate(kb.search, seconds):8.0f} queries/s (1 thread)")
+    print(f"evaluation set: {len(IN_SCOPE)} in-scope, {len(OUT_OF_SCOPE)} out-of-scope questions")
+    for name, build in [
+        ("keyword (BM25)", keyword_kb),
+        ("hybrid e5", lambda: hybrid_kb("e5")),
+        ("hybrid use", lambda: hybrid_kb("use")),
+    ]:
+        kb = build()
+        rates = measure(kb)
+        print(f"{name:<15}: {rates.line()}; {rate(kb, seconds):7.0f} queries/s")
 
 
 if __name__ == "__main__":

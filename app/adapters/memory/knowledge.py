@@ -1,22 +1,33 @@
 """A keyword knowledge base over Markdown files: the offline, dependency-free default.
 
-Each ``##`` section of each file is one passage. Scoring is BM25 over crudely stemmed,
-accent-folded words: good enough for a FAQ and instant to build. The FAISS adapter with a
-real embedding model is the one to use in production.
+Each heading's section of each file is one passage (its title kept and counted twice).
+Scoring is BM25 over Portuguese-analysed words (:mod:`app.adapters.lexical`: accents folded,
+stop words dropped, Snowball stems), calibrated into a confidence in [0, 1] (see
+:data:`CALIBRATION`). The FAISS hybrid adapter is the one to use in production.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from app.adapters.lexical import BM25, analyze
 from app.domain.messages import Passage
-from app.domain.text import terms
+from app.ports.knowledge_index import SourceDocument
 
 SECTION_RE = re.compile(r"^#{1,3}\s+", re.MULTILINE)
+
+# confidence = sigmoid(SLOPE * (best BM25 score - CENTER)). Fitted on tests/retrieval/questions.py
+# (`python -m tests.retrieval.fit`): CENTER is the midpoint between the lowest in-scope and the
+# highest out-of-scope top score around the cut that declines >= 90 % of out-of-scope questions
+# with the most in-scope ones answered; SLOPE puts the 10th/90th percentiles near 0.2 / 0.8.
+CALIBRATION = (1.5, 2.48)  # (SLOPE, CENTER)
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(x, 50.0), -50.0)))
 
 
 def markdown_sections(text: str, source: str) -> list[Passage]:
@@ -42,34 +53,38 @@ def load_folder(folder: str | Path) -> list[Passage]:
     return passages
 
 
+def lexical_text(passage: Passage) -> str:
+    """What the lexical side indexes: the title (twice: it names the section) and the text."""
+    return f"{passage.title} {passage.title} {passage.text}"
+
+
 class KeywordKnowledgeBase:
-    def __init__(self, passages: Iterable[Passage], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, passages: Iterable[Passage], calibration: tuple[float, float] = CALIBRATION) -> None:
         self._passages = list(passages)
-        self._docs = [Counter(terms(f"{p.title} {p.title} {p.text}")) for p in self._passages]
-        self._avg = sum(sum(d.values()) for d in self._docs) / max(len(self._docs), 1)
-        df = Counter(t for d in self._docs for t in d)
-        n = len(self._docs)
-        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-        self._k1, self._b = k1, b
+        self._bm25 = BM25([analyze(lexical_text(p)) for p in self._passages])
+        self._slope, self._center = calibration
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> KeywordKnowledgeBase:
         return cls(load_folder(folder))
 
+    @classmethod
+    def from_documents(cls, documents: Sequence[SourceDocument]) -> KeywordKnowledgeBase:
+        """Built in memory from documents already read (``conversa ask --source``)."""
+        return cls(
+            p for d in documents for p in markdown_sections(d.text, d.name) or [Passage(d.text, d.name)]
+        )
+
     def __len__(self) -> int:
         return len(self._passages)
 
+    def evidence(self, query: str, k: int = 4) -> list[tuple[float, Passage]]:
+        """The raw BM25 scores of the ``k`` best passages (uncalibrated: for fitting)."""
+        scored = sorted(self._bm25.scores(analyze(query)).items(), key=lambda item: (-item[1], item[0]))
+        return [(s, self._passages[i]) for i, s in scored[: max(k, 0)]]
+
     def search(self, query: str, k: int = 4) -> list[Passage]:
-        q = set(terms(query))
-        scored = []
-        for passage, doc in zip(self._passages, self._docs, strict=True):
-            length = sum(doc.values()) or 1
-            score = 0.0
-            for t in q & doc.keys():
-                tf = doc[t]
-                norm = tf + self._k1 * (1 - self._b + self._b * length / self._avg)
-                score += self._idf[t] * tf * (self._k1 + 1) / norm
-            if score > 0:
-                scored.append((score, passage))
-        scored.sort(key=lambda item: item[0], reverse=True)
-        return [Passage(p.text, p.source, round(s, 4), p.title) for s, p in scored[: max(k, 0)]]
+        return [
+            Passage(p.text, p.source, round(sigmoid(self._slope * (s - self._center)), 4), p.title)
+            for s, p in self.evidence(query, k)
+        ]
