@@ -218,20 +218,18 @@ def folder_knowledge(s: Settings, embedder: Callable[[], Any]) -> Any:
     if not documents:
         raise ConfigurationError(f"no readable document (Markdown, text, PDF, HTML) in {folder}")
     if s.knowledge == "keyword":
-        return keyword_knowledge(s)
+        from app.adapters.memory.knowledge import KeywordKnowledgeBase
+
+        return KeywordKnowledgeBase.from_documents(documents)
     import atexit
     import shutil
     import tempfile
 
-    from app.adapters.faiss.index import FaissIndexer
     from app.adapters.faiss.knowledge import FaissKnowledgeBase
-    from app.adapters.memory.blobs import MemoryBlobStore
 
-    blobs = MemoryBlobStore()
-    FaissIndexer(blobs, embedder(), s.index_prefix).publish(documents)
     cache = tempfile.mkdtemp(prefix="conversa-ask-index-")
     atexit.register(shutil.rmtree, cache, ignore_errors=True)
-    return FaissKnowledgeBase(blobs, embedder(), cache, s.index_prefix)
+    return FaissKnowledgeBase.from_documents(documents, embedder(), cache)
 
 
 class Container(containers.DeclarativeContainer):

@@ -41,7 +41,7 @@ def _fail(reason: str) -> int:
 def run(args: argparse.Namespace) -> int:
     container = build_container()
     settings = container.settings()
-    setup_logging(settings.log_level)
+    setup_logging("WARNING")  # an owner's terminal: the answers, and a problem when there is one
     if args.source:
         container = build_container(settings.model_copy(update={"knowledge_dir": Path(args.source)}))
     try:

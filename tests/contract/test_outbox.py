@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
+from app.domain.messages import Source
 from app.ports.outbox import PendingReply, ReplyOutbox
 
 PARTS = ("um", "dois", "três", "quatro")
@@ -66,3 +68,17 @@ def test_a_reply_put_again_starts_over(outbox: ReplyOutbox) -> None:
     outbox.put(chat, PendingReply("b2", ("novo",), (800,)))
     got = outbox.get(chat)
     assert got is not None and (got.batch_key, got.sent, got.attempted) == ("b2", 0, 0)
+
+
+def test_the_reply_s_sources_and_fallback_flag_survive_the_outbox(outbox: ReplyOutbox) -> None:
+    chat = uuid.uuid4().hex
+    sources = (Source("faq.md", "Horário", 0.93), Source("pagamentos.md", "", 0.61))
+    outbox.put(chat, replace(REPLY, sources=sources, fallback=True))
+    outbox.mark_attempted(chat, "b1", 1)
+    outbox.mark_sent(chat, "b1", 1)
+    got = outbox.get(chat)
+    assert got is not None and got.sources == sources and got.fallback and got.sent == 1
+    outbox.put(chat, REPLY)  # none: an empty list (Redis's Lua turns it into {} on the next update)
+    outbox.mark_sent(chat, "b1", 2)
+    got = outbox.get(chat)
+    assert got is not None and got.sources == () and not got.fallback

@@ -163,7 +163,11 @@ def test_only_the_commands_that_call_uazapi_need_its_token(tmp_path: Path) -> No
     With ``CONVERSA_GATEWAY=uazapi`` set for the whole worker (as docker-compose.yml does),
     ``sweep``, ``ingest`` and ``dead-letters`` must still run without the token.
     """
-    env = {"CONVERSA_GATEWAY": "uazapi", "CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
+    env = {
+        "CONVERSA_GATEWAY": "uazapi",
+        "CONVERSA_BUSINESS_NAME": "Café Azul",
+        "CONVERSA_DEAD_LETTER_DIR": str(tmp_path),
+    }
     assert conversa("sweep", env=env).returncode == 0
     assert conversa("ingest", env=env).returncode == 0
     assert conversa("dead-letters", env=env).returncode == 0
@@ -172,6 +176,34 @@ def test_only_the_commands_that_call_uazapi_need_its_token(tmp_path: Path) -> No
     assert run.stderr.decode().strip().splitlines()[-1] == (
         "conversa process: ConfigurationError: gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN"
     )
+
+
+def test_production_must_name_its_business_the_bakery_is_only_the_offline_example(tmp_path: Path) -> None:
+    """With the Uazapi gateway and no CONVERSA_BUSINESS_NAME, every customer would be greeted as
+    the example's bakery: receive and process refuse in one line (the body is kept for replay)."""
+    env = {
+        "CONVERSA_GATEWAY": "uazapi",
+        "CONVERSA_UAZAPI_TOKEN": "token-de-teste",
+        "CONVERSA_DEAD_LETTER_DIR": str(tmp_path),
+    }
+    reason = "gateway 'uazapi' needs CONVERSA_BUSINESS_NAME (how the assistant names the business)"
+    expected = f"ConfigurationError: {reason}"
+    body = FIXTURES / "titobahe__user-chat__from-others__text.sent.json"
+    received = conversa("receive", "--body-file", str(body), env=env)
+    assert received.returncode == 1
+    (line,) = [x for x in received.stderr.decode().splitlines() if x.startswith("conversa receive:")]
+    assert line.startswith(f"conversa receive: {expected}; the body is kept as dead letter ")
+    assert last_json(conversa("dead-letters", env=env))["count"] == 1  # replayable once the name is set
+    run = conversa("process", "--chat", "5541999990000@s.whatsapp.net", "--no-wait", env=env)
+    assert run.returncode == 1
+    assert run.stderr.decode().strip().splitlines()[-1] == f"conversa process: {expected}"
+    asked = conversa("ask", "oi", env=env)
+    assert asked.returncode == 1 and asked.stderr.decode().splitlines() == [f"conversa ask: {reason}"]
+    assert conversa("sweep", env=env).returncode == 0  # what does not talk to customers still runs
+    named = conversa("ask", "oi", env={**env, "CONVERSA_BUSINESS_NAME": "Café Azul"})
+    assert named.returncode == 0 and "Café Azul" in json.loads(named.stdout)["text"]
+    offline = conversa("ask", "oi")  # the memory gateway: the bundled example's bakery
+    assert "Padaria Grão Dourado" in json.loads(offline.stdout)["text"]
 
 
 FAST = {"CONVERSA_QUIET_MS": "200", "CONVERSA_TYPING_MIN_MS": "0", "CONVERSA_TYPING_MAX_MS": "50"}

@@ -198,3 +198,49 @@ def test_sweep_requeues_dead_leases_and_lists_overdue_chats(world: World) -> Non
     assert result.requeued == [CHAT] and result.overdue == [CHAT]
     assert world.process().status == "answered"
     assert world.container.sweep()().overdue == []
+
+
+def test_an_answer_names_its_sources_in_the_output_the_reply_and_the_history(world: World) -> None:
+    world.say("Vocês aceitam pix?")
+    world.clock.sleep_ms(6_000)
+    result = world.process()
+    assert result.status == "answered" and not result.fallback and not result.handoff
+    (source,) = result.sources
+    assert (source["source"], source["title"]) == ("perguntas-frequentes.md", "Formas de pagamento")
+    assert 0.5 <= source["score"] <= 1  # a calibrated confidence that answers
+    assert world.gateway.texts()[-1].endswith("Fonte: Formas de pagamento (perguntas-frequentes.md)_")
+    answer_turn = world.container.conversations().load(CHAT).turns[-1]
+    assert [(s.source, s.title) for s in answer_turn.sources] == [
+        ("perguntas-frequentes.md", "Formas de pagamento")
+    ]
+    assert not world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())
+
+
+def test_a_question_the_knowledge_base_cannot_answer_gets_the_fallback_and_a_handoff(world: World) -> None:
+    world.say("asdfgh qwerty")
+    world.clock.sleep_ms(6_000)
+    result = world.process()
+    assert result.status == "answered" and result.fallback and result.handoff and result.sources == []
+    (text,) = world.gateway.texts()
+    assert "Não encontrei" in text and "equipe" in text and "Fonte" not in text
+    assert world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())  # flagged for the owner
+    assert world.container.conversations().load(CHAT).turns[-1].sources == ()
+
+
+def test_the_sources_line_can_be_turned_off() -> None:
+    world = make_world(show_sources=False)
+    world.say("Vocês aceitam pix?")
+    world.clock.sleep_ms(6_000)
+    result = world.process()
+    assert result.sources and "Fonte" not in "".join(world.gateway.texts())
+
+
+def test_a_resumed_reply_still_reports_its_sources() -> None:
+    world = long_answer_world()
+    world.container.gateway.override(providers.Object(FailingGateway(fail_at=2)))
+    world.say("Quais as formas de pagamento?")
+    world.clock.sleep_ms(6_000)
+    with pytest.raises(ConnectionError):
+        world.process()
+    result = world.process()  # composed by the first run, kept in the outbox
+    assert result.status == "answered" and [s["title"] for s in result.sources] == ["Formas de pagamento"]
