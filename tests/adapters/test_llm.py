@@ -191,3 +191,28 @@ def test_factory_reads_the_settings() -> None:
     )
     assert answerer.business_name == "Café Azul" and answerer.timeout_seconds == 7.0
     assert answerer.temperature is None and answerer.max_retries == 1
+
+
+def test_through_process_the_model_answers_citing_its_source_or_hands_off_when_nothing_answers(
+    openai_fake: FakeOpenAI,
+) -> None:
+    from dependency_injector import providers
+
+    from tests.usecases.conftest import CHAT, make_world
+
+    world = make_world()
+    world.container.answerer.override(providers.Object(answerer_for(openai_fake)))
+    world.say("Vocês aceitam pix?")
+    world.clock.sleep_ms(6_000)
+    answered = world.process()
+    assert answered.status == "answered" and not answered.fallback and not answered.handoff
+    assert answered.sources[0]["title"] == "Formas de pagamento"  # the passage the model cited
+    assert world.gateway.texts()[-1].endswith("_Fonte: Formas de pagamento (perguntas-frequentes.md)_")
+    world.say("asdfgh qwerty")
+    world.clock.sleep_ms(6_000)
+    declined = world.process()
+    system = openai_fake.chat_requests()[-1]["messages"][0]["content"]
+    assert "<trecho" not in system  # nothing under the threshold is shown to the model
+    assert declined.status == "answered" and declined.fallback and declined.handoff and declined.sources == []
+    assert "Não encontrei" in world.gateway.texts()[-1] and "equipe" in world.gateway.texts()[-1]
+    assert world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())
