@@ -61,9 +61,11 @@ def test_media_is_downloaded_with_its_instances_token(uazapi: FakeUazapi) -> Non
 
 def test_the_container_gives_the_gateway_every_instances_token(uazapi: FakeUazapi) -> None:
     instances = f'{{"loja": {{"token": "{UAZAPI_TEST_TOKEN}", "owner": "5541999990000"}}}}'
-    settings = Settings(gateway="uazapi", uazapi_url=uazapi.url, uazapi_instances=instances)
+    settings = Settings(
+        gateway="uazapi", uazapi_url=uazapi.url, uazapi_instances=instances, business_name="Padaria"
+    )
     gateway = build_container(settings).gateway()
     gateway.send_text(f"loja/{JID}", "oi")
     assert uazapi.calls("/send/text")[0].headers["token"] == UAZAPI_TEST_TOKEN
     with pytest.raises(ConfigurationError, match="CONVERSA_UAZAPI_TOKEN"):
-        build_container(Settings(gateway="uazapi")).gateway()
+        build_container(Settings(gateway="uazapi", business_name="Padaria")).gateway()
