@@ -121,6 +121,7 @@ class Deployment:
             "gateway": "uazapi",
             "uazapi_url": self.uazapi.url,
             "uazapi_token": TOKEN,
+            "business_name": "Padaria Grão Dourado",  # required with the Uazapi gateway
             "uazapi_timeout_seconds": 10,
             "quiet_ms": 0,
             "typing_min_ms": 0,
