@@ -76,6 +76,15 @@ def clip(value: str, limit: int = ECHO_MAX_CHARS) -> str:
     return cleaned if len(value) <= limit and len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
+_TOKEN_FIELD = re.compile(r'("token"\s*:\s*")((?:[^"\\]|\\.)*)(")')
+
+
+def mask_tokens(body: str) -> str:
+    """``body`` with every JSON ``"token": "…"`` value hidden: Uazapi puts the instance token
+    in each webhook, and a raw body shown to an operator must not reveal it."""
+    return _TOKEN_FIELD.sub(lambda m: f"{m.group(1)}***{m.group(3)}" if m.group(2) else m.group(0), body)
+
+
 def cap_text(text: str, limit: int) -> str:
     """At most about ``limit`` characters of ``text``: its start and its end (where a long
     pasted message usually asks its question), cut at word boundaries, joined by " […] "."""

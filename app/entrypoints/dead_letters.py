@@ -3,7 +3,8 @@
 Lists every store that may hold dead letters (the configured one and, behind Redis, the
 local fallback folder), each letter with the store it is in. A store that cannot be
 reached is named with its error, the others are still listed, and the JSON line still
-comes last (exit code 1 then).
+comes last (exit code 1 then). Bodies are shown with their Uazapi ``token`` masked; the
+stores keep them whole, for ``conversa replay``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 from app.container import build_container
+from app.domain.validation import mask_tokens
 from app.entrypoints.report import emit, fail, setup_logging
 
 
@@ -34,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
             unreachable.append({"store": named.name, "error": reason})
             continue
         stores.append({"store": named.name, "count": len(found)})
-        letters += [{**asdict(letter), "store": named.name} for letter in found]
+        letters += [
+            {**asdict(letter), "body": mask_tokens(letter.body), "store": named.name} for letter in found
+        ]
     letters.sort(key=lambda d: d["at_ms"], reverse=True)
     result = {
         "count": len(letters[: args.limit]),

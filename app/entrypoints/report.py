@@ -48,9 +48,16 @@ def emit(result: dict[str, Any], metrics: list[dict[str, Any]] | None = None) ->
     out.flush()
 
 
+# The longest reason a failed command prints: an exception's text may echo its input
+# (a 5 MB field, control characters), and Kestra shows this line as the execution's error.
+REASON_MAX_CHARS = 500
+
+
 def fail(command: str, reason: str, result: dict[str, Any] | None = None) -> int:
     """Report a failed command: one line on stderr, the JSON result on stdout, exit code 1."""
-    one_line = " ".join(reason.split())
+    from app.domain.validation import clip
+
+    one_line = clip(reason, REASON_MAX_CHARS)
     sys.stderr.write(f"conversa {command}: {one_line}\n")
     emit({"status": "error", "reason": one_line, **(result or {})})
     return 1

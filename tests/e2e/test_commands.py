@@ -121,6 +121,26 @@ def test_malformed_body_exits_non_zero_with_one_line_and_is_dead_lettered(tmp_pa
     assert listed["count"] == 1 and listed["dead_letters"][0]["reason"] == result["reason"]
 
 
+def test_dead_letters_never_show_the_instance_token_but_keep_it_for_replay(tmp_path: Path) -> None:
+    raw = b'{"EventType": "messages", "token": "s3cr3t-instance-token", "message": {"chatid": '
+    env = {"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
+    assert conversa("receive", stdin=raw, env=env).returncode == 1
+    listed = conversa("dead-letters", env=env)
+    assert b"s3cr3t-instance-token" not in listed.stdout + listed.stderr
+    assert '"token": "***"' in last_json(listed)["dead_letters"][0]["body"]
+    (kept,) = tmp_path.glob("*.json")
+    assert json.loads(kept.read_text())["body"] == raw.decode()  # whole, for replay
+
+
+def test_a_failed_command_prints_a_bounded_reason(tmp_path: Path) -> None:
+    missing = "/nonexistent/" + "x" * 5_000 + "/body.json"
+    run = conversa("receive", "--body-file", missing)
+    assert run.returncode == 1
+    (line,) = run.stderr.decode().splitlines()
+    assert line.startswith("conversa receive: ") and len(line) <= 520
+    assert len(last_json(run)["reason"]) <= 500
+
+
 def test_receive_of_a_missing_body_file_fails_clearly() -> None:
     run = conversa("receive", "--body-file", "/nonexistent/body.json")
     assert run.returncode == 1

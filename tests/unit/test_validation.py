@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.validation import cap_text, clip, is_instance_name, is_jid, repair
+from app.domain.validation import cap_text, clip, is_instance_name, is_jid, mask_tokens, repair
 
 
 @given(st.text())
@@ -80,3 +80,11 @@ def test_jid_grammar(value: str, ok: bool) -> None:
 )
 def test_instance_names(value: str, ok: bool) -> None:
     assert is_instance_name(value) is ok
+
+
+def test_mask_tokens_hides_every_token_value_and_nothing_else() -> None:
+    body = '{"token": "a\\"b", "owner": "5541", "message": {"token": "x"}, "tokens": "kept", "token2": ""}'
+    assert mask_tokens(body) == (
+        '{"token": "***", "owner": "5541", "message": {"token": "***"}, "tokens": "kept", "token2": ""}'
+    )
+    assert mask_tokens('{"token": ""}') == '{"token": ""}'  # nothing to hide
