@@ -59,19 +59,6 @@ def test_two_deliveries_past_the_check_are_buffered_once(world: World) -> None:
     assert world.container.buffer().activity(results[0].chat_id).count == 1  # type: ignore[union-attr]
 
 
-def test_an_id_is_not_recorded_when_the_append_fails(world: World) -> None:
-    class BrokenBuffer:
-        def append(self, *args: object) -> int:
-            raise ConnectionError("redis is down")
-
-    world.container.buffer.override(providers.Object(BrokenBuffer()))
-    body = world.webhooks.message("Oi", world.clock.now_ms())
-    with pytest.raises(ConnectionError):
-        world.container.receive()(body)
-    world.container.buffer.reset_override()
-    assert world.container.receive()(body).status == "buffered"
-
-
 def test_a_takeover_whose_pause_failed_is_retried_not_taken_for_a_duplicate(world: World) -> None:
     state = world.container.chat_state()
 
