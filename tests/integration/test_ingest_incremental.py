@@ -82,15 +82,23 @@ def test_a_reingest_with_one_changed_document_embeds_only_its_chunks(
     assert "bicicleta" in kb.search("até onde vocês entregam?", 1)[0].text  # a reused vector
 
 
-def test_the_command_reports_what_it_reused_and_lists_the_documents(
+def bucket_with_docs(
     s3_server: S3Server, make_minio_store: Any, tmp_path: Path
-) -> None:
+) -> tuple[str, Any, dict[str, str]]:
+    """A fresh bucket holding DOCS: its name, its store, and the environment that points
+    `conversa ingest` at it."""
     bucket = f"kb-{uuid.uuid4().hex[:8]}"
     store = make_minio_store(bucket)
     store.ensure_bucket()
     for key, text in DOCS.items():
         store.put(key, text.encode())
-    env = s3_env(s3_server, bucket, tmp_path)
+    return bucket, store, s3_env(s3_server, bucket, tmp_path)
+
+
+def test_the_command_reports_what_it_reused_and_lists_the_documents(
+    s3_server: S3Server, make_minio_store: Any, tmp_path: Path
+) -> None:
+    _, store, env = bucket_with_docs(s3_server, make_minio_store, tmp_path)
     first = conversa("ingest", env=env)
     assert first.returncode == 0, first.stderr.decode()
     assert last_json(first)["documents_embedded"] == 4
@@ -115,12 +123,7 @@ def test_the_command_reports_what_it_reused_and_lists_the_documents(
 def test_an_unreadable_file_fails_the_command_naming_it_and_keeps_the_published_index(
     s3_server: S3Server, make_minio_store: Any, tmp_path: Path
 ) -> None:
-    bucket = f"kb-{uuid.uuid4().hex[:8]}"
-    store = make_minio_store(bucket)
-    store.ensure_bucket()
-    for key, text in DOCS.items():
-        store.put(key, text.encode())
-    env = s3_env(s3_server, bucket, tmp_path)
+    bucket, store, env = bucket_with_docs(s3_server, make_minio_store, tmp_path)
     assert conversa("ingest", env=env).returncode == 0
     manifest = store.get("index/current/" + MANIFEST)
 
