@@ -3,7 +3,6 @@ package dev.conversa.kestra.bench;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.conversa.kestra.harness.ConversaServices;
-import dev.conversa.kestra.harness.ConversaServices.CommandRun;
 import dev.conversa.kestra.harness.ConversaServices.UazapiRequest;
 import dev.conversa.kestra.harness.ConversaServicesExtension;
 import dev.conversa.kestra.harness.FlowLoadReport;
@@ -73,7 +72,7 @@ class KestraLoadBench {
         String override = System.getProperty("conversa.bench.flows.override", "");
         long quietMs = Long.parseLong(System.getenv("CONVERSA_QUIET_MS"));
 
-        publishTheExampleKnowledge(services);
+        services.publishTheExampleKnowledge();
         FlowLoadReport report = engine.loadFlows(flowsUnderTest(override));
         assertTrue(report.missing(FLOWS).isEmpty(), report::describe);
 
@@ -216,12 +215,6 @@ class KestraLoadBench {
         return dir;
     }
 
-    private static void publishTheExampleKnowledge(ConversaServices services) throws IOException {
-        Path faq = ConversaServices.repositoryRoot().resolve("app/examples/knowledge/perguntas-frequentes.md");
-        services.putKnowledgeObject("docs/perguntas-frequentes.md", Files.readAllBytes(faq));
-        CommandRun ingest = services.conversa(Map.of(), "ingest", "--prefix", "docs/");
-        assertEquals(0, ingest.exitCode(), ingest::stderr);
-    }
 
     private static Map<String, List<UazapiRequest>> sentByNumber(ConversaServices services) {
         return services.uazapiRequests().stream()

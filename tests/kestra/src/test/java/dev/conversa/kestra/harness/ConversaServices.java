@@ -27,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * The servers Conversa's flows talk to in the end-to-end tests, as plain processes on 127.0.0.1:
  * {@code redis-server}, the S3 server ({@code nanio}, from the project's virtualenv) and the fake
@@ -237,6 +239,18 @@ public final class ConversaServices {
     public void putKnowledgeObject(String key, byte[] content) {
         python("import sys; from app.container import build_container; "
             + "build_container().blobs().put(sys.argv[1], sys.stdin.buffer.read())", List.of(key), content);
+    }
+
+    /**
+     * Uploads the bundled example FAQ under {@code docs/} and publishes its index with
+     * {@code conversa ingest}, as an owner would before the first message; returns the index's checksum.
+     */
+    public String publishTheExampleKnowledge() throws IOException {
+        Path faq = repositoryRoot().resolve("app/examples/knowledge/perguntas-frequentes.md");
+        putKnowledgeObject("docs/perguntas-frequentes.md", Files.readAllBytes(faq));
+        CommandRun ingest = conversa(Map.of(), "ingest", "--prefix", "docs/");
+        assertEquals(0, ingest.exitCode(), ingest::stderr);
+        return (String) ingest.result().get("checksum");
     }
 
     private void python(String code, List<String> args, byte[] stdin) {

@@ -90,7 +90,7 @@ class ConversaEndToEndTest {
 
     @BeforeAll
     static void setUp(ConversaServices services, KestraEngine engine) throws Exception {
-        baseIndexChecksum = publishTheExampleKnowledge(services);
+        baseIndexChecksum = services.publishTheExampleKnowledge();
         // Before the flows load: no sweep and no processor can take the orphan's batch first,
         // and nothing else is sending when the fake Uazapi's next /send/text is made to stall.
         orphanStalledPart = orphanAChat(services);
@@ -351,13 +351,6 @@ class ConversaEndToEndTest {
     // ---- set-up ---------------------------------------------------------------------------------
 
     /** The example FAQ in the knowledge bucket, and an index of it published by `conversa ingest`. */
-    private static String publishTheExampleKnowledge(ConversaServices services) throws IOException {
-        Path faq = ConversaServices.repositoryRoot().resolve("app/examples/knowledge/perguntas-frequentes.md");
-        services.putKnowledgeObject("docs/perguntas-frequentes.md", Files.readAllBytes(faq));
-        CommandRun ingest = services.conversa(Map.of(), "ingest", "--prefix", "docs/");
-        assertEquals(0, ingest.exitCode(), ingest::stderr);
-        return (String) ingest.result().get("checksum");
-    }
 
     /**
      * A chat whose processor died mid-answer: its message buffered by `conversa receive`, then a
