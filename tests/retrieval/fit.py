@@ -1,9 +1,12 @@
-"""Fit the calibration constants on the evaluation set: ``python -m tests.retrieval.fit``.
+"""Fit the calibrations on the evaluation set: ``python -m tests.retrieval.fit``.
 
-For each backend, the best passage's raw evidence (``evidence(question, 1)``) of every question;
-the cut is chosen to decline >= 90 % of the out-of-scope questions with the most in-scope ones
-answered, and CENTER is the midpoint between the two scores on either side of it. Copy the
-printed CENTERs into ``CALIBRATION`` (memory/knowledge.py, faiss/knowledge.py).
+For each backend, every question's best passage (``evidence(question, 1)``) gives its features
+(keyword: BM25 and coverage; hybrid: raw cosine and coverage, see ``app.adapters.confidence``).
+A logistic regression (Newton's method, a little L2) fits in-scope against out-of-scope; then
+the intercept is moved so that 0.5 falls at the cut that declines >= 90 % of the out-of-scope
+questions with the most in-scope ones answered (the midpoint between the scores either side
+of it). Copy the printed ``Logistic`` into ``CALIBRATION`` (memory/knowledge.py for keyword,
+faiss/knowledge.py per embedding model).
 """
 
 from __future__ import annotations
@@ -11,26 +14,58 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from app.adapters.confidence import Logistic
 from tests.retrieval.evaluate import hybrid_kb, keyword_kb
 from tests.retrieval.questions import IN_SCOPE, OUT_OF_SCOPE
 
-
-def best(kb: Any, question: str) -> float:
-    found = kb.evidence(question, 1)
-    return float(found[0][0]) if found else float("-inf")
+Array = npt.NDArray[np.float64]
 
 
-def center(inside: list[float], outside: list[float]) -> tuple[float, float, float]:
-    scores = sorted(set(inside) | set(outside))
-    choice: tuple[tuple[bool, float], float, float, float] | None = None
-    for low, cut in itertools.pairwise(scores):
-        answered = sum(s >= cut for s in inside) / len(inside)
-        declined = sum(s < cut for s in outside) / len(outside)
-        key = (declined >= 0.9, answered + declined)
-        if choice is None or key > choice[0]:
-            choice = (key, (low + cut) / 2 if low != float("-inf") else cut - 1, answered, declined)
-    assert choice is not None
-    return choice[1], choice[2], choice[3]
+def features(kb: Any, questions: list[str], width: int) -> Array:
+    rows = []
+    for question in questions:
+        found = kb.evidence(question, 1)
+        rows.append(found[0].features if found else (0.0,) * width)
+    return np.asarray(rows, dtype=np.float64)
+
+
+def logistic_regression(x: Array, y: Array, l2: float = 0.1, steps: int = 50) -> tuple[Array, float]:
+    """Weights and intercept on the raw features (standardised while fitting)."""
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-12
+    a = np.c_[(x - mean) / std, np.ones(len(x))]
+    w = np.zeros(a.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-a @ w))
+        gradient = a.T @ (p - y) + l2 * w
+        hessian = (a.T * (p * (1 - p))) @ a + l2 * np.eye(len(w))
+        w -= np.linalg.solve(hessian, gradient)
+    weights = w[:-1] / std
+    return weights, float(w[-1] - weights @ mean)
+
+
+def cut(scores: Array, y: Array) -> tuple[float, float, float]:
+    """(cut, answered, declined): the cut declining >= 90 % of y == 0 with the most y == 1 above it."""
+    inside, outside = scores[y == 1], scores[y == 0]
+    best: tuple[float, float, float] | None = None
+    for low, high in itertools.pairwise(sorted(set(scores.tolist()))):
+        answered, declined = float((inside >= high).mean()), float((outside < high).mean())
+        if declined >= 0.9 and (best is None or answered > best[1]):
+            best = ((low + high) / 2, answered, declined)
+    assert best is not None, "no cut declines 90 % of the out-of-scope questions"
+    return best
+
+
+def fit(kb: Any, width: int) -> tuple[Logistic, float, float]:
+    questions = [q for q, _ in IN_SCOPE] + OUT_OF_SCOPE
+    x = features(kb, questions, width)
+    y = np.r_[np.ones(len(IN_SCOPE)), np.zeros(len(OUT_OF_SCOPE))]
+    weights, intercept = logistic_regression(x, y)
+    where, answered, declined = cut(x @ weights + intercept, y)
+    rounded = tuple(round(float(w), 3) for w in weights)
+    return Logistic(rounded, round(intercept - where, 3)), answered, declined
 
 
 def main() -> None:
@@ -39,10 +74,8 @@ def main() -> None:
         ("hybrid e5", hybrid_kb("e5")),
         ("hybrid use", hybrid_kb("use")),
     ]:
-        inside = [best(kb, q) for q, _ in IN_SCOPE]
-        outside = [best(kb, q) for q in OUT_OF_SCOPE]
-        mid, answered, declined = center(inside, outside)
-        print(f"{name:<11} CENTER = {mid:.2f}  (answered {answered:.1%}, declined {declined:.1%})")
+        calibration, answered, declined = fit(kb, 2)
+        print(f"{name:<11} {calibration}  (answered {answered:.1%}, declined {declined:.1%})")
 
 
 if __name__ == "__main__":

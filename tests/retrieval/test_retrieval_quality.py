@@ -1,18 +1,19 @@
-"""Retrieval quality on the evaluation set, per backend: the issue-9 targets, and what each reaches.
+"""Retrieval quality per backend, on the tuning set and on the held-out set.
 
-Targets: the right section first for >= 95 % of the in-scope questions with FAISS (hybrid) and
->= 85 % with the keyword backend; >= 90 % of the out-of-scope questions declined with >= 95 % of
-the in-scope ones still answered. The floors asserted below are what each backend reaches
-today (printed by `bench/retrieval_qps.py`): a regression fails; the targets are in the comments.
+Targets (issue 9, on the tuning set): the right section first for >= 95 % of the in-scope
+questions with FAISS (hybrid) and >= 85 % with the keyword backend; >= 90 % of the out-of-scope
+questions declined with >= 95 % of the in-scope ones still answered.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from app.adapters.lexical import analyze
+from app.adapters.lexical import analyze, topic_words, without_notes
 from app.domain.retrieval import ANSWER_THRESHOLD, answers
-from tests.retrieval.evaluate import Rates, hybrid_kb, keyword_kb, measure
+from tests.retrieval.evaluate import HELD_OUT, TUNING, EvaluationSet, Rates, hybrid_kb, keyword_kb, measure
 from tests.retrieval.questions import IN_SCOPE, OUT_OF_SCOPE
 
 
@@ -32,25 +33,83 @@ def test_the_portuguese_analyzer_folds_stems_and_drops_stop_words() -> None:
     assert analyze("entregas") == analyze("entregam") == analyze("Entrega")
     assert analyze("tem wifi?") == ["wif"] and "wif" in analyze("Wi-Fi")
     assert analyze("pãozinho") == analyze("pão") and analyze("cozinha") != analyze("coz")
-    assert analyze("vcs tão aí?") == []
+    assert analyze("salgadinhos") == analyze("salgados") and analyze("cafezinho") == analyze("café")
+    assert analyze("vcs tão aí?") == [] and analyze("qnto é hj?") == []
 
 
-def test_keyword_backend() -> None:
-    rates = measure(keyword_kb())
-    report("keyword", rates)
-    assert rates.right_first >= 0.85  # the issue's target
-    assert rates.declined >= 0.90  # the issue's target
-    assert rates.answered >= 0.94  # reaches 94.5 % (target 95 %): 3 of 55 with no word in common
+def test_a_word_typed_without_accents_meets_the_accented_one() -> None:
+    # Snowball knows "-ção"/"-ções" only with their accents: both spellings must reach one stem.
+    for typed, written in [
+        ("reclamacao", "reclamações"),
+        ("informacao", "Informações"),
+        ("frequencia", "frequência"),
+        ("alergenos", "alérgenos"),
+        ("pao", "pães"),
+        ("cartao", "cartões"),
+    ]:
+        assert analyze(typed) == analyze(written), (typed, written)
+    assert analyze("reclamação") == ["reclam"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("model", "answered"), [("e5", 0.85), ("use", 0.94)])
-def test_hybrid_backend(model: str, answered: float) -> None:
-    rates = measure(hybrid_kb(model))
-    report(f"hybrid {model}", rates)
-    assert rates.right_first >= 0.94  # reaches 94.5 % (target 95 %)
-    assert rates.declined >= 0.90  # the issue's target
-    assert rates.answered >= answered  # e5 85.5 %, use 94.5 % (target 95 %)
+def test_framing_verbs_leave_the_topic() -> None:
+    assert analyze("aceita pet?") == analyze("pet")
+    assert analyze("onde fica a padaria?") == analyze("padaria")
+    assert analyze("vocês vendem pizza?") == analyze("pizza")
+    assert topic_words("Aceita PET?") == "pet" and topic_words("Qual o horário?") == "horário"
+    assert topic_words("vcs tão aí?") == ""
+
+
+def test_the_media_readers_notes_are_not_part_of_the_question() -> None:
+    assert without_notes("[texto na imagem] Vocês aceitam Pix?").split() == ["Vocês", "aceitam", "Pix?"]
+    assert keyword_kb().search("[texto na imagem] Vocês aceitam Pix?", 1)[0].score >= ANSWER_THRESHOLD
+
+
+# Floors: what each backend reaches today (printed by `bench/retrieval_qps.py`), so a regression
+# fails. On the tuning set the FAISS backends meet every target of the issue; the keyword backend
+# meets "right section first >= 85 %", and answers 92.7 % (target 95 %): with no meaning to go on,
+# "tão contratando?" and "posso entrar com meu cachorro?" share no word or synonym with their section.
+TUNING_FLOORS = {  # backend → (right first, answered, declined)
+    "keyword": (0.92, 0.92, 0.90),
+    "e5": (0.98, 0.98, 0.90),
+    "use": (0.98, 0.98, 0.90),
+}
+# The held-out set was never fitted on: these are what the constants fitted on the tuning set give
+# on a knowledge base they have never seen (its out-of-scope questions share words with it on purpose).
+HELD_OUT_FLOORS = {
+    "keyword": (0.78, 0.87, 0.65),
+    "e5": (0.90, 0.84, 0.75),
+    "use": (0.87, 0.96, 0.85),
+}
+
+
+def kb_for(backend: str, evaluation: EvaluationSet) -> Any:
+    return keyword_kb(evaluation) if backend == "keyword" else hybrid_kb(backend, evaluation)
+
+
+@pytest.mark.parametrize("backend", ["keyword", pytest.param("e5", marks=pytest.mark.slow), "use"])
+def test_tuning_set(backend: str) -> None:
+    rates = measure(kb_for(backend, TUNING), TUNING)
+    report(f"{backend} on the tuning set", rates)
+    right_first, answered, declined = TUNING_FLOORS[backend]
+    assert rates.right_first >= right_first and rates.answered >= answered and rates.declined >= declined
+    if backend != "keyword":  # the issue's targets
+        assert rates.right_first >= 0.95 and rates.answered >= 0.95 and rates.declined >= 0.90
+    else:
+        assert rates.right_first >= 0.85 and rates.declined >= 0.90
+
+
+@pytest.mark.parametrize("backend", ["keyword", pytest.param("e5", marks=pytest.mark.slow), "use"])
+def test_held_out_set(backend: str) -> None:
+    rates = measure(kb_for(backend, HELD_OUT), HELD_OUT)
+    report(f"{backend} on the held-out set", rates)
+    right_first, answered, declined = HELD_OUT_FLOORS[backend]
+    assert rates.right_first >= right_first and rates.answered >= answered and rates.declined >= declined
+
+
+def test_the_held_out_set_labels_its_own_documents() -> None:
+    documents = {p.name for p in HELD_OUT.folder.glob("*.md")}
+    assert len(documents) == 8 and {label for _, label in HELD_OUT.in_scope} <= documents
+    assert len(HELD_OUT.in_scope) >= 30 and len(HELD_OUT.out_of_scope) >= 20
 
 
 @pytest.mark.slow

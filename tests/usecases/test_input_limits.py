@@ -14,7 +14,7 @@ from app.domain.conversation import Turn
 from app.domain.messages import Answer, Passage
 from tests.usecases.conftest import CHAT, World, fixture_body, make_world
 
-FIVE_MB = "Vocês entregam no bairro Centro? " * (5_000_000 // 33)
+FIVE_MB = "Qual é a taxa de entrega de vocês? " * (5_000_000 // 35)
 
 
 class Spy:
@@ -49,7 +49,7 @@ def test_a_5_mb_message_is_answered_in_bounded_time_and_kept_whole_in_the_histor
     result = world.process()
     assert result.status == "answered" and result.parts_sent >= 1
     assert [len(q) <= 2_000 for q in spy.queries + spy.questions] == [True, True]
-    assert spy.queries[0].startswith("Vocês entregam no bairro Centro?")
+    assert spy.queries[0].startswith("Qual é a taxa de entrega de vocês?")
     history = world.container.conversations().load(CHAT).turns
     assert history[0].text == FIVE_MB.strip()  # the whole text, not the capped one
     # The next question's history is capped too: the model never sees the 5 MB again.

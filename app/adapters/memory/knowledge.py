@@ -8,26 +8,21 @@ stop words dropped, Snowball stems), calibrated into a confidence in [0, 1] (see
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from app.adapters.lexical import BM25, analyze
+from app.adapters.confidence import Evidence, Logistic, calibrated
+from app.adapters.lexical import BM25, analyze, without_notes
+from app.adapters.synonyms import Synonyms
 from app.domain.messages import Passage
 from app.ports.knowledge_index import SourceDocument
 
 SECTION_RE = re.compile(r"^#{1,3}\s+", re.MULTILINE)
 
-# confidence = sigmoid(SLOPE * (best BM25 score - CENTER)). Fitted on tests/retrieval/questions.py
-# (`python -m tests.retrieval.fit`): CENTER is the midpoint between the lowest in-scope and the
-# highest out-of-scope top score around the cut that declines >= 90 % of out-of-scope questions
-# with the most in-scope ones answered; SLOPE puts the 10th/90th percentiles near 0.2 / 0.8.
-CALIBRATION = (1.5, 2.48)  # (SLOPE, CENTER)
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(min(x, 50.0), -50.0)))
+# confidence = sigmoid(intercept + w1 * BM25 + w2 * coverage) of a passage, fitted on the evaluation
+# set (`python -m tests.retrieval.fit`; see app.adapters.confidence).
+CALIBRATION = Logistic((0.359, 6.406), -3.098)
 
 
 def markdown_sections(text: str, source: str) -> list[Passage]:
@@ -59,10 +54,10 @@ def lexical_text(passage: Passage) -> str:
 
 
 class KeywordKnowledgeBase:
-    def __init__(self, passages: Iterable[Passage], calibration: tuple[float, float] = CALIBRATION) -> None:
+    def __init__(self, passages: Iterable[Passage], calibration: Logistic = CALIBRATION) -> None:
         self._passages = list(passages)
-        self._bm25 = BM25([analyze(lexical_text(p)) for p in self._passages])
-        self._slope, self._center = calibration
+        self._bm25 = BM25([analyze(lexical_text(p)) for p in self._passages], synonyms=Synonyms.bundled())
+        self._calibration = calibration
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> KeywordKnowledgeBase:
@@ -78,13 +73,13 @@ class KeywordKnowledgeBase:
     def __len__(self) -> int:
         return len(self._passages)
 
-    def evidence(self, query: str, k: int = 4) -> list[tuple[float, Passage]]:
-        """The raw BM25 scores of the ``k`` best passages (uncalibrated: for fitting)."""
-        scored = sorted(self._bm25.scores(analyze(query)).items(), key=lambda item: (-item[1], item[0]))
-        return [(s, self._passages[i]) for i, s in scored[: max(k, 0)]]
+    def evidence(self, query: str, k: int = 4) -> list[Evidence]:
+        """The ``k`` best passages by BM25, with (BM25, coverage) to calibrate (or to fit on)."""
+        terms = analyze(without_notes(query))
+        scored = sorted(self._bm25.scores(terms).items(), key=lambda item: (-item[1], item[0]))
+        return [
+            Evidence(self._passages[i], s, (s, self._bm25.coverage(terms, i))) for i, s in scored[: max(k, 0)]
+        ]
 
     def search(self, query: str, k: int = 4) -> list[Passage]:
-        return [
-            Passage(p.text, p.source, round(sigmoid(self._slope * (s - self._center)), 4), p.title)
-            for s, p in self.evidence(query, k)
-        ]
+        return calibrated(self.evidence(query, k), self._calibration)
