@@ -199,13 +199,19 @@ def settings_embedder(s: Settings) -> Any:
     return build_embedder(s.embeddings)
 
 
-def keyword_knowledge(s: Settings) -> Any:
+def synonym_groups(s: Settings) -> Any:
+    from app.adapters.synonyms import Synonyms
+
+    return Synonyms.bundled_and(s.synonyms_file)
+
+
+def keyword_knowledge(s: Settings, synonyms: Any) -> Any:
     from app.adapters.memory.knowledge import KeywordKnowledgeBase
 
-    return KeywordKnowledgeBase.from_folder(s.knowledge_dir)
+    return KeywordKnowledgeBase.from_folder(s.knowledge_dir, synonyms)
 
 
-def folder_knowledge(s: Settings, embedder: Callable[[], Any]) -> Any:
+def folder_knowledge(s: Settings, embedder: Callable[[], Any], synonyms: Callable[[], Any]) -> Any:
     """The configured backend's knowledge base over the folder ``CONVERSA_KNOWLEDGE_DIR``, built
     in memory (``conversa ask --source``: no bucket, nothing published)."""
     from app.adapters.faiss.documents import FolderSource
@@ -220,7 +226,7 @@ def folder_knowledge(s: Settings, embedder: Callable[[], Any]) -> Any:
     if s.knowledge == "keyword":
         from app.adapters.memory.knowledge import KeywordKnowledgeBase
 
-        return KeywordKnowledgeBase.from_documents(documents)
+        return KeywordKnowledgeBase.from_documents(documents, synonyms())
     import atexit
     import shutil
     import tempfile
@@ -229,7 +235,7 @@ def folder_knowledge(s: Settings, embedder: Callable[[], Any]) -> Any:
 
     cache = tempfile.mkdtemp(prefix="conversa-ask-index-")
     atexit.register(shutil.rmtree, cache, ignore_errors=True)
-    return FaissKnowledgeBase.from_documents(documents, embedder(), cache)
+    return FaissKnowledgeBase.from_documents(documents, embedder(), cache, synonyms())
 
 
 class Container(containers.DeclarativeContainer):
@@ -288,15 +294,17 @@ class Container(containers.DeclarativeContainer):
     )
     blobs = providers.Singleton(minio_blobs, settings)
     embedder = providers.Singleton(settings_embedder, settings)
+    synonyms = providers.Singleton(synonym_groups, settings)
     knowledge = providers.Selector(
         settings.provided.knowledge,
-        keyword=providers.Singleton(keyword_knowledge, settings),
+        keyword=providers.Singleton(keyword_knowledge, settings, synonyms),
         faiss=providers.Singleton(
             lazy("app.adapters.faiss.knowledge.FaissKnowledgeBase"),
             blobs,
             embedder,
             settings.provided.index_cache_dir,
             settings.provided.index_prefix,
+            synonyms,
         ),
     )
     indexer = providers.Singleton(
@@ -305,7 +313,7 @@ class Container(containers.DeclarativeContainer):
     ingest_progress = providers.Factory(lazy("app.adapters.progress.progress_for"))
     business = providers.Callable(business_name, settings)
     # The configured backend over CONVERSA_KNOWLEDGE_DIR, built in memory (conversa ask --source).
-    folder_knowledge = providers.Singleton(folder_knowledge, settings, embedder.provider)
+    folder_knowledge = providers.Singleton(folder_knowledge, settings, embedder.provider, synonyms.provider)
     answerer = providers.Selector(
         settings.provided.answerer,
         extractive=providers.Singleton(lazy("app.adapters.llm.extractive.ExtractiveAnswerer"), business),

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     index_prefix: str = "index/current/"
     index_cache_dir: Path = Path("var/index-cache")
     embeddings: Literal["e5", "use"] = "e5"
+    # More synonym groups for the lexical search, added to the bundled pt-BR list (same format).
+    synonyms_file: Path | None = None
 
     # The business. Required with the Uazapi gateway (see the container's ``business_name``);
     # offline, the bundled example's bakery when its knowledge base is the example's.

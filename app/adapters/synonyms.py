@@ -4,6 +4,7 @@
 "Trabalhe conosco". The bundled list (``sinonimos.pt-BR.txt``: groups of expressions a customer
 could swap without changing the question, for many kinds of small business) lets the search
 also look for the other expressions of a group, at :data:`~app.adapters.lexical.SYNONYM_WEIGHT`.
+A business adds its own groups in a file of the same format (``CONVERSA_SYNONYMS_FILE``).
 Entries are analysed like everything else (folded, stemmed), so "cães" meets "cachorro" through
 "cão", and an expression of several words matches a question holding its terms in order.
 """
@@ -15,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.adapters.lexical import analyze
+from app.domain.errors import ConfigurationError
 
 BUNDLED = Path(__file__).with_name("sinonimos.pt-BR.txt")
 Expression = tuple[str, ...]
@@ -44,6 +46,17 @@ class Synonyms:
     @lru_cache(maxsize=1)
     def bundled(cls) -> Synonyms:
         return cls.from_text(BUNDLED.read_text(encoding="utf-8"))
+
+    @classmethod
+    def bundled_and(cls, extra: Path | None) -> Synonyms:
+        """The bundled groups, and the business's own from ``extra`` (same format) when given."""
+        if extra is None:
+            return cls.bundled()
+        try:
+            text = extra.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigurationError(f"cannot read the synonyms file {extra}: {error}") from error
+        return cls.from_text(BUNDLED.read_text(encoding="utf-8") + "\n" + text)
 
     def __len__(self) -> int:
         return len(self._groups)

@@ -99,3 +99,30 @@ def test_ask_on_a_missing_or_empty_folder_fails_in_one_line(backend: str, tmp_pa
     assert empty.stderr.decode().splitlines() == [
         f"conversa ask: no readable document (Markdown, text, PDF, HTML) in {tmp_path}"
     ]
+
+
+@pytest.mark.parametrize("backend", ["keyword", "faiss"])
+def test_the_owner_s_synonyms_file_adds_to_the_bundled_list(backend: str, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "oficina.md").write_text(OFICINA, encoding="utf-8")
+    owner = tmp_path / "sinonimos.txt"
+    owner.write_text("# a oficina chama alinhamento de geometria\nalinhamento, geometria\n", encoding="utf-8")
+    question = "vcs fazem geometria?"
+    env = {"CONVERSA_KNOWLEDGE": backend}
+    if backend == "keyword":  # no word in common: declined without the owner's group
+        (without,) = answers(conversa("ask", "--source", str(docs), question, env=env))
+        assert without["answered"] is False
+    env["CONVERSA_SYNONYMS_FILE"] = str(owner)
+    (result,) = answers(conversa("ask", "--source", str(docs), question, env=env))
+    assert result["answered"] is True and result["sources"][0]["title"] == "Alinhamento e balanceamento"
+    missing = conversa(
+        "ask", "--source", str(docs), question, env={**env, "CONVERSA_SYNONYMS_FILE": "nope.txt"}
+    )
+    assert missing.returncode == 1 and missing.stdout == b""
+    assert (
+        missing.stderr.decode()
+        .strip()
+        .splitlines()[-1]
+        .startswith("conversa ask: cannot read the synonyms file nope.txt")
+    )

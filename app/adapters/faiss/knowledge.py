@@ -54,9 +54,15 @@ class FaissKnowledgeBase:
     """Loads the index on first search (a ``receive`` never pays for it)."""
 
     def __init__(
-        self, blobs: BlobStore, embedder: Embedder, cache_dir: str | Path, prefix: str = "index/current/"
+        self,
+        blobs: BlobStore,
+        embedder: Embedder,
+        cache_dir: str | Path,
+        prefix: str = "index/current/",
+        synonyms: Synonyms | None = None,
     ):
         self._blobs, self._embedder, self._cache, self._prefix = blobs, embedder, Path(cache_dir), prefix
+        self._synonyms = synonyms or Synonyms.bundled()
         self._loaded: LoadedIndex | None = None
         self._bm25: BM25 | None = None
         self._calibration = CALIBRATION.get(embedder.name, DEFAULT_CALIBRATION)
@@ -65,18 +71,22 @@ class FaissKnowledgeBase:
 
     @classmethod
     def from_documents(
-        cls, documents: Sequence[SourceDocument], embedder: Embedder, cache_dir: str | Path
+        cls,
+        documents: Sequence[SourceDocument],
+        embedder: Embedder,
+        cache_dir: str | Path,
+        synonyms: Synonyms | None = None,
     ) -> FaissKnowledgeBase:
         """Index ``documents`` in memory (no S3): ``conversa ask --source DIR``."""
         blobs = MemoryBlobStore()
         FaissIndexer(blobs, embedder).publish(list(documents))
-        return cls(blobs, embedder, cache_dir)
+        return cls(blobs, embedder, cache_dir, synonyms=synonyms)
 
     def _index(self) -> tuple[LoadedIndex, BM25]:
         if self._loaded is None or self._bm25 is None:
             self._loaded = load_index(self._blobs, self._prefix, self._embedder, self._cache)
             passages = self._loaded.passages
-            self._bm25 = BM25([analyze(lexical_text(p)) for p in passages], synonyms=Synonyms.bundled())
+            self._bm25 = BM25([analyze(lexical_text(p)) for p in passages], synonyms=self._synonyms)
         return self._loaded, self._bm25
 
     def _query_vector(self, query: str) -> np.ndarray:

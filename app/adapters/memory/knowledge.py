@@ -54,21 +54,28 @@ def lexical_text(passage: Passage) -> str:
 
 
 class KeywordKnowledgeBase:
-    def __init__(self, passages: Iterable[Passage], calibration: Logistic = CALIBRATION) -> None:
+    def __init__(
+        self,
+        passages: Iterable[Passage],
+        calibration: Logistic = CALIBRATION,
+        synonyms: Synonyms | None = None,
+    ) -> None:
         self._passages = list(passages)
-        self._bm25 = BM25([analyze(lexical_text(p)) for p in self._passages], synonyms=Synonyms.bundled())
+        lexical = [analyze(lexical_text(p)) for p in self._passages]
+        self._bm25 = BM25(lexical, synonyms=synonyms or Synonyms.bundled())
         self._calibration = calibration
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> KeywordKnowledgeBase:
-        return cls(load_folder(folder))
+    def from_folder(cls, folder: str | Path, synonyms: Synonyms | None = None) -> KeywordKnowledgeBase:
+        return cls(load_folder(folder), synonyms=synonyms)
 
     @classmethod
-    def from_documents(cls, documents: Sequence[SourceDocument]) -> KeywordKnowledgeBase:
+    def from_documents(
+        cls, documents: Sequence[SourceDocument], synonyms: Synonyms | None = None
+    ) -> KeywordKnowledgeBase:
         """Built in memory from documents already read (``conversa ask --source``)."""
-        return cls(
-            p for d in documents for p in markdown_sections(d.text, d.name) or [Passage(d.text, d.name)]
-        )
+        sections = (markdown_sections(d.text, d.name) or [Passage(d.text, d.name)] for d in documents)
+        return cls((p for section in sections for p in section), synonyms=synonyms)
 
     def __len__(self) -> int:
         return len(self._passages)
