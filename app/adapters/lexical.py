@@ -97,11 +97,22 @@ def _accented(word: str) -> str:
     return word
 
 
+# Snowball removes a verb ending only past the word's first syllables, so short verbs keep
+# theirs: "abrimos" → "abrim", "abrem" → "abrem", "abrir" → "abrir". A word with one of these
+# endings loses it when that leaves a shorter stem of three letters or more ("abr").
+_VERB_ENDINGS = ("imos", "emos", "amos", "em", "am", "im", "ir", "er", "ar")
+
+
 def _root(word: str) -> str:
-    stem = _stem(_accented(_DIMINUTIVE.sub(r"\1\2", word)))
+    word = _DIMINUTIVE.sub(r"\1\2", word)
+    stem = _stem(_accented(word))
     if len(stem) >= 4 and stem[-1] in "ãõ":  # Snowball keeps "cartã"(o) and "cartõ"(es) apart
         stem = stem[:-1]
-    return fold(stem)
+    stem = fold(stem)
+    for ending in _VERB_ENDINGS:
+        if word.endswith(ending) and 3 <= len(word) - len(ending) < len(stem):
+            return word[: -len(ending)]
+    return stem
 
 
 def analyze(text: str) -> list[str]:

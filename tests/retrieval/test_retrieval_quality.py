@@ -51,6 +51,12 @@ def test_a_word_typed_without_accents_meets_the_accented_one() -> None:
     assert analyze("reclamação") == ["reclam"]
 
 
+def test_the_forms_of_a_short_verb_meet() -> None:
+    # Snowball leaves short verbs their endings ("abrem", "abrimos"): the analyzer takes them off.
+    assert analyze("abrem") == analyze("abrimos") == analyze("abrir") == ["abr"]
+    assert analyze("item") == ["item"] and analyze("lugares") == analyze("lugar")
+
+
 def test_framing_verbs_leave_the_topic() -> None:
     assert analyze("aceita pet?") == analyze("pet")
     assert analyze("onde fica a padaria?") == analyze("padaria")
@@ -65,11 +71,9 @@ def test_the_media_readers_notes_are_not_part_of_the_question() -> None:
 
 
 # Floors: what each backend reaches today (printed by `bench/retrieval_qps.py`), so a regression
-# fails. On the tuning set the FAISS backends meet every target of the issue; the keyword backend
-# meets "right section first >= 85 %", and answers 92.7 % (target 95 %): with no meaning to go on,
-# "tão contratando?" and "posso entrar com meu cachorro?" share no word or synonym with their section.
+# fails; on the tuning set every backend also meets the issue's targets.
 TUNING_FLOORS = {  # backend → (right first, answered, declined)
-    "keyword": (0.92, 0.92, 0.90),
+    "keyword": (0.90, 0.98, 0.90),
     "e5": (0.98, 0.98, 0.90),
     "use": (0.98, 0.98, 0.90),
 }
@@ -77,7 +81,7 @@ TUNING_FLOORS = {  # backend → (right first, answered, declined)
 # on a knowledge base they have never seen (its out-of-scope questions share words with it on purpose).
 HELD_OUT_FLOORS = {
     "keyword": (0.78, 0.87, 0.65),
-    "e5": (0.90, 0.84, 0.75),
+    "e5": (0.90, 0.87, 0.75),
     "use": (0.87, 0.96, 0.85),
 }
 
@@ -92,10 +96,10 @@ def test_tuning_set(backend: str) -> None:
     report(f"{backend} on the tuning set", rates)
     right_first, answered, declined = TUNING_FLOORS[backend]
     assert rates.right_first >= right_first and rates.answered >= answered and rates.declined >= declined
-    if backend != "keyword":  # the issue's targets
-        assert rates.right_first >= 0.95 and rates.answered >= 0.95 and rates.declined >= 0.90
-    else:
-        assert rates.right_first >= 0.85 and rates.declined >= 0.90
+    # The issue's targets: right first >= 95 % with FAISS, >= 85 % with keyword; >= 90 % declined
+    # with >= 95 % answered.
+    assert rates.right_first >= (0.85 if backend == "keyword" else 0.95)
+    assert rates.answered >= 0.95 and rates.declined >= 0.90
 
 
 @pytest.mark.parametrize("backend", ["keyword", pytest.param("e5", marks=pytest.mark.slow), "use"])

@@ -42,8 +42,8 @@ LEXICAL_BM25_WEIGHT = 1.0
 # confidence = sigmoid(intercept + w1 * cosine + w2 * coverage) of a passage, per embedding model,
 # fitted on the evaluation set (`python -m tests.retrieval.fit`; see app.adapters.confidence).
 CALIBRATION: dict[str, Logistic] = {
-    "multilingual-e5-small-q4-enpt": Logistic((76.977, 7.949), -68.143),
-    "universal-sentence-encoder-multilingual-3": Logistic((15.458, 7.156), -5.249),
+    "multilingual-e5-small-q4-enpt": Logistic((61.383, 8.09), -54.814),
+    "universal-sentence-encoder-multilingual-3": Logistic((12.285, 7.744), -4.842),
 }
 DEFAULT_CALIBRATION = CALIBRATION["multilingual-e5-small-q4-enpt"]  # another model: e5's, a guess
 TOPIC_WEIGHT = 0.5  # of the topic words' embedding in the query vector (see _query_vector)

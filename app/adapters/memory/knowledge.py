@@ -22,7 +22,7 @@ SECTION_RE = re.compile(r"^#{1,3}\s+", re.MULTILINE)
 
 # confidence = sigmoid(intercept + w1 * BM25 + w2 * coverage) of a passage, fitted on the evaluation
 # set (`python -m tests.retrieval.fit`; see app.adapters.confidence).
-CALIBRATION = Logistic((0.359, 6.406), -3.098)
+CALIBRATION = Logistic((0.302, 7.423), -3.215)
 
 
 def markdown_sections(text: str, source: str) -> list[Passage]:
