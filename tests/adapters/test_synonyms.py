@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app.adapters.lexical import BM25, SYNONYM_WEIGHT, analyze
+from app.adapters.bm25 import BM25, SYNONYM_WEIGHT
+from app.adapters.lexical import analyze
 from app.adapters.synonyms import BUNDLED, Synonyms
 
 SAMPLE = """# a comment

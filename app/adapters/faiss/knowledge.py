@@ -7,7 +7,7 @@ Passages are ranked by the fused evidence
 where ``z(cosine)`` is the passage's cosine standardised over the index's passages for this
 question (raw e5 cosines sit near 0.8 for anything: what ranks is how far a passage stands out
 from the others), ``coverage`` the idf-weighted share of the question's Portuguese terms the
-passage holds, and ``bm25`` its BM25 score (both from :mod:`app.adapters.lexical`, built from
+passage holds, and ``bm25`` its BM25 score (both from :mod:`app.adapters.bm25`, built from
 the published chunks at load time: no index format change).
 
 Whether a passage answers is decided on evidence that does not depend on the index: its raw
@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.adapters.bm25 import BM25
 from app.adapters.confidence import Evidence, Logistic, calibrated
 from app.adapters.faiss.index import FaissIndexer, LoadedIndex, load_index
-from app.adapters.lexical import BM25, analyze, topic_words, without_notes
+from app.adapters.lexical import analyze, topic_words, without_notes
 from app.adapters.memory.blobs import MemoryBlobStore
 from app.adapters.memory.knowledge import lexical_text
 from app.adapters.synonyms import Synonyms

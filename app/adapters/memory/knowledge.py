@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from app.adapters.bm25 import BM25
 from app.adapters.confidence import Evidence, Logistic, calibrated
-from app.adapters.lexical import BM25, analyze, without_notes
+from app.adapters.lexical import analyze, without_notes
 from app.adapters.synonyms import Synonyms
 from app.domain.messages import Passage
 from app.ports.knowledge_index import SourceDocument
