@@ -169,15 +169,44 @@ def uazapi_gateway(s: Settings) -> Any:
 
 
 def local_media(s: Settings, gateway: Any) -> Any:
-    from app.adapters.media.factory import build_media_reader
+    from app.adapters.media.factory import TranscriberChoice, build_media_reader
+    from app.adapters.media.limits import MediaLimits
 
-    return build_media_reader(s, gateway)
+    limits = MediaLimits(
+        max_bytes=s.media_max_bytes,
+        max_pdf_pages=s.media_max_pdf_pages,
+        max_ocr_pages=s.media_max_ocr_pages,
+        max_audio_seconds=s.media_max_audio_seconds,
+        max_chars=s.media_max_chars,
+        max_image_pixels=s.media_max_image_pixels,
+    )
+    transcriber = TranscriberChoice(
+        s.transcriber,
+        s.transcription_language,
+        openai_url=s.transcription_url or s.openai_base_url,
+        openai_api_key=s.transcription_api_key.get_secret_value() or s.openai_api_key.get_secret_value(),
+        openai_model=s.transcription_model,
+        timeout_seconds=s.transcription_timeout_seconds,
+        whisper_model_dir=s.whisper_model_dir,
+        whisper_compute_type=s.whisper_compute_type,
+    )
+    return build_media_reader(gateway, limits, transcriber, s.ocr_languages, s.ocr_timeout_seconds)
 
 
 def openai_answerer(s: Settings) -> Any:
-    from app.adapters.llm.factory import build_answerer
+    from app.adapters.llm.openai_chat import OpenAIChatAnswerer
 
-    return build_answerer(s, business_name(s))
+    return OpenAIChatAnswerer(
+        base_url=s.openai_base_url,
+        model=s.openai_model,
+        api_key=s.openai_api_key.get_secret_value(),
+        business_name=business_name(s),
+        timeout_seconds=s.openai_timeout_seconds,
+        max_retries=s.openai_max_retries,
+        temperature=s.openai_temperature,
+        max_tokens=s.openai_max_tokens,
+        max_history_turns=s.openai_history_turns,
+    )
 
 
 def minio_blobs(s: Settings) -> Any:
@@ -206,9 +235,18 @@ def synonym_groups(s: Settings) -> Any:
 
 
 def keyword_knowledge(s: Settings, synonyms: Any) -> Any:
+    """The keyword knowledge base over every readable document of ``CONVERSA_KNOWLEDGE_DIR``
+    (Markdown, text, PDF, HTML: what ``ingest`` lists)."""
+    from app.adapters.faiss.documents import FolderSource
     from app.adapters.memory.knowledge import KeywordKnowledgeBase
 
-    return KeywordKnowledgeBase.from_folder(s.knowledge_dir, synonyms)
+    return KeywordKnowledgeBase.from_documents(FolderSource(s.knowledge_dir).documents(), synonyms)
+
+
+def keyword_knowledge_from(documents: Any, synonyms: Any) -> Any:
+    from app.adapters.memory.knowledge import KeywordKnowledgeBase
+
+    return KeywordKnowledgeBase.from_documents(documents, synonyms)
 
 
 def folder_knowledge(s: Settings, embedder: Callable[[], Any], synonyms: Callable[[], Any]) -> Any:
@@ -311,6 +349,11 @@ class Container(containers.DeclarativeContainer):
         lazy("app.adapters.faiss.index.FaissIndexer"), blobs, embedder, settings.provided.index_prefix
     )
     ingest_progress = providers.Factory(lazy("app.adapters.progress.progress_for"))
+    # Where ingest reads the business's documents: a folder, or a prefix of the knowledge bucket.
+    folder_documents = providers.Factory(lazy("app.adapters.faiss.documents.FolderSource"))
+    bucket_documents = providers.Factory(lazy("app.adapters.faiss.documents.BlobSource"), blobs)
+    # The keyword knowledge base of documents already read (what ingest reports for it).
+    keyword_knowledge_of = providers.Factory(keyword_knowledge_from, synonyms=synonyms)
     business = providers.Callable(business_name, settings)
     # The configured backend over CONVERSA_KNOWLEDGE_DIR, built in memory (conversa ask --source).
     folder_knowledge = providers.Singleton(folder_knowledge, settings, embedder.provider, synonyms.provider)

@@ -23,34 +23,32 @@ from app.domain.errors import ConversaError
 from app.entrypoints.report import Stopwatch, counter, emit, fail, setup_logging, timer
 
 if TYPE_CHECKING:
+    from app.container import Container
     from app.ports.knowledge_index import DocumentSource
 
 
-def _keyword(source: Path) -> int:
-    from app.adapters.faiss.documents import FolderSource
+def _keyword(container: Container, source: Path) -> int:
     from app.domain.usecases.ingest import UnreadableDocuments, text_sha256
 
     if not source.is_dir():
         return fail("ingest", f"knowledge folder not found: {source}")
-    read = FolderSource(source).read()
+    read = container.folder_documents(source).read()
     if read.unreadable:
         error = UnreadableDocuments(read.unreadable, str(source))
         return fail("ingest", error.reason, {"unreadable": [asdict(f) for f in read.unreadable]})
     if not read.documents:
         return fail("ingest", f"no readable document (Markdown, text, PDF, HTML) in {source}")
-    from app.adapters.memory.knowledge import KeywordKnowledgeBase, markdown_sections
-
-    sections = len(KeywordKnowledgeBase.from_folder(source))
+    knowledge = container.keyword_knowledge_of(read.documents)
+    sections = knowledge.sections_by_source()
     listed = [
-        {"name": d.name, "sha256": text_sha256(d.text), "chunks": len(markdown_sections(d.text, d.name))}
-        for d in read.documents
+        {"name": d.name, "sha256": text_sha256(d.text), "chunks": sections[d.name]} for d in read.documents
     ]
     emit(
         {
             "status": "ok",
             "backend": "keyword",
             "documents": len(read.documents),
-            "chunks": sections,
+            "chunks": len(knowledge),
             "embedding_model": None,
             "document_list": listed,
         }
@@ -64,18 +62,17 @@ def run(args: argparse.Namespace) -> int:
     settings = container.settings()
     setup_logging(settings.log_level)
     if settings.knowledge != "faiss":
-        return _keyword(Path(args.source) if args.source else settings.knowledge_dir)
-    from app.adapters.faiss.documents import BlobSource, FolderSource
+        return _keyword(container, Path(args.source) if args.source else settings.knowledge_dir)
     from app.domain.usecases.ingest import IngestKnowledge, UnreadableDocuments
 
     source: DocumentSource
     if args.source:
         if not Path(args.source).is_dir():
             return fail("ingest", f"knowledge folder not found: {args.source}")
-        source, where = FolderSource(args.source), args.source
+        source, where = container.folder_documents(args.source), args.source
     else:
         prefix = settings.docs_prefix if args.prefix is None else args.prefix
-        source, where = BlobSource(container.blobs(), prefix), f"s3://{settings.knowledge_bucket}/{prefix}"
+        source, where = container.bucket_documents(prefix), f"s3://{settings.knowledge_bucket}/{prefix}"
     progress = container.ingest_progress()
     try:
         result = IngestKnowledge(source, container.indexer(), where, progress)()

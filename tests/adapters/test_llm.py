@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.adapters.llm.factory import build_answerer
 from app.adapters.llm.openai_chat import (
     HANDOFF_TEXT,
     NO_ANSWER_TEXT,
@@ -13,6 +12,7 @@ from app.adapters.llm.openai_chat import (
     Reply,
     parse_reply,
 )
+from app.container import openai_answerer
 from app.domain.conversation import Role, Turn
 from app.domain.messages import Outcome, Passage, Source
 from app.settings import Settings
@@ -174,7 +174,7 @@ def test_a_slow_server_times_out(openai_fake: FakeOpenAI) -> None:
         answerer_for(openai_fake, timeout_seconds=0.3).answer("oi", [], [])
 
 
-def test_factory_reads_the_settings() -> None:
+def test_the_container_builds_it_from_the_settings() -> None:
     settings = Settings(
         openai_base_url="http://127.0.0.1:9/v1/",
         openai_model="llama3.1",
@@ -183,7 +183,7 @@ def test_factory_reads_the_settings() -> None:
         openai_timeout_seconds=7,
         openai_temperature=None,
     )
-    answerer = build_answerer(settings, "Café Azul")
+    answerer = openai_answerer(settings)
     assert (answerer.base_url, answerer.model, answerer.api_key) == (
         "http://127.0.0.1:9/v1",
         "llama3.1",

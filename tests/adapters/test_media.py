@@ -14,12 +14,12 @@ import pytest
 from pydantic import ValidationError
 
 from app.adapters.media import notes
-from app.adapters.media.factory import build_media_reader
 from app.adapters.media.limits import MediaLimits
 from app.adapters.media.reader import LocalMediaReader
 from app.adapters.media.transcribers import OpenAITranscriber, UazapiTranscriber
 from app.adapters.media.whisper import WhisperTranscriber, bundled_model_dir
 from app.adapters.memory.gateway import RecordingGateway
+from app.container import local_media
 from app.domain.messages import InboundMessage, MediaRef, MessageKind
 from app.ports.media import Extraction
 from app.ports.messaging import DownloadedMedia
@@ -359,9 +359,10 @@ def test_whisper_without_a_model_is_a_note_not_a_crash(gateway: SpyGateway, tmp_
 # --- factory ------------------------------------------------------------------------------
 
 
-def test_factory_builds_each_transcriber_from_settings(gateway: SpyGateway) -> None:
+def test_the_container_builds_each_transcriber_from_the_settings(gateway: SpyGateway) -> None:
     def build(**values: object) -> LocalMediaReader:
-        return build_media_reader(Settings(**values), gateway)  # type: ignore[arg-type]
+        reader: LocalMediaReader = local_media(Settings(**values), gateway)  # type: ignore[arg-type]
+        return reader
 
     assert build().transcriber is None
     assert isinstance(build(transcriber="uazapi").transcriber, UazapiTranscriber)

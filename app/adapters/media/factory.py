@@ -1,7 +1,10 @@
-"""Builds the local media reader from the settings (``CONVERSA_MEDIA=local``)."""
+"""Builds the local media reader (``CONVERSA_MEDIA=local``) from plain values: which
+transcriber, its connection, the OCR languages and the limits. The container reads them from
+the settings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.adapters.media.limits import MediaLimits
@@ -10,43 +13,41 @@ from app.adapters.media.reader import LocalMediaReader
 from app.adapters.media.transcribers import OpenAITranscriber, Transcriber, UazapiTranscriber
 from app.domain.errors import ConfigurationError
 from app.ports.messaging import MessagingGateway
-from app.settings import Settings
 
 TRANSCRIBERS = ("none", "uazapi", "openai", "whisper")
 
 
-def build_limits(settings: Settings) -> MediaLimits:
-    return MediaLimits(
-        max_bytes=settings.media_max_bytes,
-        max_pdf_pages=settings.media_max_pdf_pages,
-        max_ocr_pages=settings.media_max_ocr_pages,
-        max_audio_seconds=settings.media_max_audio_seconds,
-        max_chars=settings.media_max_chars,
-        max_image_pixels=settings.media_max_image_pixels,
-    )
+@dataclass(frozen=True)
+class TranscriberChoice:
+    """Which speech-to-text reads voice notes, and what it needs."""
+
+    name: str = "none"
+    language: str = "pt"
+    openai_url: str = ""  # an OpenAI-compatible server (``openai``)
+    openai_api_key: str = ""
+    openai_model: str = "whisper-1"
+    timeout_seconds: float = 60
+    whisper_model_dir: str = ""  # a CTranslate2 model folder; "" for the bundled one (``whisper``)
+    whisper_compute_type: str = "int8"
 
 
-def build_transcriber(settings: Settings, limits: MediaLimits) -> Transcriber | None:
-    name = settings.transcriber
-    language = settings.transcription_language
-    if name == "none":
+def build_transcriber(choice: TranscriberChoice, limits: MediaLimits) -> Transcriber | None:
+    if choice.name == "none":
         return None
-    if name == "uazapi":
+    if choice.name == "uazapi":
         return UazapiTranscriber()
-    if name == "openai":
+    if choice.name == "openai":
         return OpenAITranscriber(
-            base_url=settings.transcription_url or settings.openai_base_url,
-            api_key=settings.transcription_api_key.get_secret_value()
-            or settings.openai_api_key.get_secret_value(),
-            model=settings.transcription_model,
-            language=language,
-            timeout_seconds=settings.transcription_timeout_seconds,
+            base_url=choice.openai_url,
+            api_key=choice.openai_api_key,
+            model=choice.openai_model,
+            language=choice.language,
+            timeout_seconds=choice.timeout_seconds,
         )
-    if name == "whisper":
+    if choice.name == "whisper":
         from app.adapters.media.whisper import WhisperTranscriber, bundled_model_dir
 
-        configured = settings.whisper_model_dir
-        model_dir = Path(configured) if configured else bundled_model_dir()
+        model_dir = Path(choice.whisper_model_dir) if choice.whisper_model_dir else bundled_model_dir()
         if model_dir is None:
             raise ConfigurationError(
                 "CONVERSA_TRANSCRIBER=whisper needs CONVERSA_WHISPER_MODEL_DIR "
@@ -54,18 +55,23 @@ def build_transcriber(settings: Settings, limits: MediaLimits) -> Transcriber | 
             )
         return WhisperTranscriber(
             model_dir,
-            language=language,
+            language=choice.language,
             max_seconds=limits.max_audio_seconds,
-            compute_type=settings.whisper_compute_type,
+            compute_type=choice.whisper_compute_type,
         )
-    raise ConfigurationError(f"CONVERSA_TRANSCRIBER must be one of {', '.join(TRANSCRIBERS)}, not {name!r}")
-
-
-def build_media_reader(settings: Settings, gateway: MessagingGateway) -> LocalMediaReader:
-    limits = build_limits(settings)
-    ocr = TesseractOcr(
-        languages=settings.ocr_languages,
-        timeout_seconds=settings.ocr_timeout_seconds,
-        max_pixels=limits.max_image_pixels,
+    raise ConfigurationError(
+        f"CONVERSA_TRANSCRIBER must be one of {', '.join(TRANSCRIBERS)}, not {choice.name!r}"
     )
-    return LocalMediaReader(gateway, build_transcriber(settings, limits), ocr, limits)
+
+
+def build_media_reader(
+    gateway: MessagingGateway,
+    limits: MediaLimits,
+    transcriber: TranscriberChoice,
+    ocr_languages: str = "por",
+    ocr_timeout_seconds: float = 30,
+) -> LocalMediaReader:
+    ocr = TesseractOcr(
+        languages=ocr_languages, timeout_seconds=ocr_timeout_seconds, max_pixels=limits.max_image_pixels
+    )
+    return LocalMediaReader(gateway, build_transcriber(transcriber, limits), ocr, limits)

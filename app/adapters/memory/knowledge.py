@@ -9,6 +9,7 @@ stop words dropped, Snowball stems), calibrated into a confidence in [0, 1] (see
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -80,6 +81,10 @@ class KeywordKnowledgeBase:
 
     def __len__(self) -> int:
         return len(self._passages)
+
+    def sections_by_source(self) -> Counter[str]:
+        """How many passages each document gave."""
+        return Counter(p.source for p in self._passages)
 
     def evidence(self, query: str, k: int = 4) -> list[Evidence]:
         """The ``k`` best passages by BM25, with (BM25, coverage) to calibrate (or to fit on)."""
