@@ -4,6 +4,8 @@ model, and the model's handoff pauses the bot."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dependency_injector import providers
 
 from app.adapters.llm.openai_chat import OpenAIChatAnswerer
@@ -75,3 +77,16 @@ def test_the_model_asking_for_a_human_pauses_the_bot(openai_fake: FakeOpenAI) ->
     assert world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())
     assert world.say("alô?").status == "ignored"
     assert len(openai_fake.chat_requests()) == 1
+
+
+def test_the_offline_keyword_base_reads_every_document_ingest_lists(tmp_path: Path) -> None:
+    from app.container import build_container
+    from app.settings import Settings
+
+    (tmp_path / "horario.md").write_text("# Loja\n\n## Horário\nAbrimos às 9h.\n", encoding="utf-8")
+    (tmp_path / "cardapio.pdf").write_bytes(samples.text_pdf(["Servimos feijoada aos sábados."]))
+    (tmp_path / "frete.html").write_bytes("<h2>Frete</h2><p>Frete grátis acima de R$ 50.</p>".encode())
+    knowledge = build_container(Settings(knowledge_dir=tmp_path)).knowledge()
+    assert knowledge.search("tem feijoada?", 1)[0].source == "cardapio.pdf"
+    assert knowledge.search("quanto é o frete?", 1)[0].source == "frete.html"
+    assert knowledge.search("que horas abre?", 1)[0].source == "horario.md"
