@@ -165,6 +165,7 @@ def uazapi_gateway(s: Settings) -> Any:
         timeout_s=s.uazapi_timeout_seconds,
         max_retries=s.uazapi_max_retries,
         tokens={name: token for name, token, _ in instances if name != "*"},
+        handoff_label=s.handoff_label,
     )
 
 

@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     uazapi_instances: SecretStr = SecretStr("")
     uazapi_timeout_seconds: float = Field(10, gt=0)
     uazapi_max_retries: int = Field(2, ge=0)
+    handoff_label: str = ""  # a Uazapi label id added to a chat handed to a person (besides its ticket)
     dead_letter_dir: Path = Path("var/dead-letters")
     knowledge_dir: Path = EXAMPLE_KNOWLEDGE_DIR
 

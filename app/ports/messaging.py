@@ -36,4 +36,9 @@ class MessagingGateway(Protocol):
 
     def mark_read(self, chat_id: str, message_ids: list[str]) -> None: ...
 
+    def flag_handoff(self, chat_id: str) -> None:
+        """Flag the chat for the business's team: the bot handed it to a human (it did not know
+        the answer, or the customer asked for a person). Flagging a chat twice is harmless."""
+        ...
+
     def download_media(self, media: MediaRef, transcribe: bool = False) -> DownloadedMedia: ...

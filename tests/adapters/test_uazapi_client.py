@@ -74,6 +74,29 @@ def test_mark_read_of_unknown_messages_does_not_fail_the_answer(uazapi: FakeUaza
         gateway.mark_read(CHAT, ["ABC123"])
 
 
+def test_a_handoff_opens_the_chat_s_ticket_and_adds_the_configured_label(uazapi: FakeUazapi) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi)
+    gateway.flag_handoff(CHAT)
+    (ticket,) = uazapi.calls("/chat/editLead")
+    assert ticket.json == {"id": JID, "lead_isTicketOpen": True} and ticket.status == 200
+    assert ticket.headers["token"] == UAZAPI_TEST_TOKEN and uazapi.calls("/chat/labels") == []
+    labelled, _ = gateway_with_sleeps(uazapi, handoff_label="10")
+    labelled.flag_handoff(CHAT)
+    (label,) = uazapi.calls("/chat/labels")
+    assert label.json == {"number": PHONE, "add_labelid": "10"} and label.status == 200
+
+
+def test_a_handoff_flag_uazapi_refuses_does_not_fail_the_answer(uazapi: FakeUazapi) -> None:
+    gateway, _ = gateway_with_sleeps(uazapi, handoff_label="99")  # a label the instance does not have
+    uazapi.fail_next("/chat/editLead", 404)
+    gateway.flag_handoff(CHAT)  # logged, not raised
+    assert [c.status for c in uazapi.calls("/chat/editLead")] == [404]
+    assert [c.status for c in uazapi.calls("/chat/labels")] == [400]
+    uazapi.fail_next("/chat/editLead", 500, times=4)  # the first try and 3 retries
+    with pytest.raises(UazapiError):  # Uazapi down: the batch is retried, the flag with it
+        gateway.flag_handoff(CHAT)
+
+
 @pytest.mark.parametrize("transcribe", [False, True])
 def test_download_decodes_base64_and_passes_transcribe(uazapi: FakeUazapi, transcribe: bool) -> None:
     data = bytes(range(256)) * 3

@@ -24,6 +24,11 @@ def test_typing_and_read_receipts_are_accepted(gateway: MessagingGateway) -> Non
     gateway.mark_read(CHAT, ["ABC123", "DEF456"])
 
 
+def test_a_handoff_flag_is_accepted_and_can_be_repeated(gateway: MessagingGateway) -> None:
+    gateway.flag_handoff(CHAT)
+    gateway.flag_handoff(CHAT)  # a retried batch flags again: harmless
+
+
 def test_downloading_unknown_media_raises_lookup_error(gateway: MessagingGateway) -> None:
     with pytest.raises(LookupError):
         gateway.download_media(MediaRef(message_id="NOPE0000"))

@@ -1,8 +1,9 @@
 """A fake Uazapi (uazapiGO v2): a real HTTP server on 127.0.0.1, in a thread or a process.
 
-It serves the five calls Conversa makes, shaped as /work/shared/uazapi/openapi.yaml describes
-them: ``POST /send/text``, ``/message/find``, ``/message/presence``, ``/message/markread`` and
-``/message/download``. Every call needs the ``token`` header (401 ``{"error": …}``
+It serves the calls Conversa makes, shaped as /work/shared/uazapi/openapi.yaml describes
+them: ``POST /send/text``, ``/message/find``, ``/message/presence``, ``/message/markread``,
+``/message/download``, and for a handoff ``/chat/editLead`` and ``/chat/labels`` (the labels it
+knows are :attr:`FakeUazapi.labels`). Every call needs the ``token`` header (401 ``{"error": …}``
 otherwise), and every request is recorded, accepted or not.
 
 Every text it accepts is kept as a sent message (:attr:`FakeUazapi.messages`, with its
@@ -91,6 +92,7 @@ class FakeUazapi(BackgroundHTTPServer):
         self.token = token
         self.requests: list[Recorded] = []
         self.messages: list[dict[str, Any]] = []  # sent texts, oldest first, as /message/find returns them
+        self.labels: set[str] = {"10", "20"}  # the instance's labels (GET /labels would list them)
         self.media: dict[str, Media] = {}
         self._rules: dict[tuple[str, str], deque[Rule]] = {}
         self._lock = threading.Lock()
@@ -194,6 +196,16 @@ class FakeUazapi(BackgroundHTTPServer):
             return 200, {"results": [{"message_id": i, "status": "success"} for i in ids]}
         if path == "/message/download":
             return self._download(data)
+        if path == "/chat/editLead":
+            if not isinstance(data.get("id"), str) or not data["id"]:
+                return 400, {"error": "Missing id"}
+            return 200, {"id": data["id"], "lead_isTicketOpen": bool(data.get("lead_isTicketOpen"))}
+        if path == "/chat/labels":
+            if not _is_number(data.get("number")) or not isinstance(data.get("add_labelid"), str):
+                return 400, {"error": "Missing number or label"}
+            if data["add_labelid"] not in self.labels:
+                return 400, {"error": "Label not found"}
+            return 200, {"response": "Labels updated successfully"}
         return 404, {"error": "Not Found"}
 
     def _send_text(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -61,6 +61,9 @@ class RedisRecordingGateway:
     def mark_read(self, chat_id: str, message_ids: list[str]) -> None:
         return None
 
+    def flag_handoff(self, chat_id: str) -> None:
+        return None
+
     def download_media(self, media: MediaRef, transcribe: bool = False) -> DownloadedMedia:
         raise LookupError(media.message_id)
 

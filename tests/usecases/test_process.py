@@ -223,8 +223,38 @@ def test_a_question_the_knowledge_base_cannot_answer_gets_the_fallback_and_a_han
     assert result.status == "answered" and result.fallback and result.handoff and result.sources == []
     (text,) = world.gateway.texts()
     assert "Não encontrei" in text and "equipe" in text and "Fonte" not in text
-    assert world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())  # flagged for the owner
+    assert world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())  # the bot steps aside
+    assert [e.chat_id for e in world.gateway.events if e.kind == "handoff"] == [CHAT]  # the team is told
     assert world.container.conversations().load(CHAT).turns[-1].sources == ()
+
+
+def test_an_answered_question_is_not_flagged_for_the_team(world: World) -> None:
+    world.say("Vocês aceitam pix?")
+    world.clock.sleep_ms(6_000)
+    assert world.process().status == "answered"
+    assert not [e for e in world.gateway.events if e.kind == "handoff"]
+
+
+def test_a_flag_that_fails_retries_the_batch_without_sending_the_reply_again(world: World) -> None:
+    class FlagFails(RecordingGateway):
+        failures = 1
+
+        def flag_handoff(self, chat_id: str) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("uazapi down")
+            super().flag_handoff(chat_id)
+
+    gateway = FlagFails()
+    world.container.gateway.override(providers.Object(gateway))
+    world.say("asdfgh qwerty")
+    world.clock.sleep_ms(6_000)
+    with pytest.raises(ConnectionError):
+        world.process()
+    world.clock.sleep_ms(60_000)
+    result = world.process()
+    assert result.status == "answered" and result.handoff and result.parts_sent == 0
+    assert len(gateway.texts()) == 1 and [e.kind for e in gateway.events].count("handoff") == 1
 
 
 def test_the_sources_line_can_be_turned_off() -> None:

@@ -11,7 +11,7 @@ from app.ports.messaging import DownloadedMedia
 
 @dataclass(frozen=True, slots=True)
 class SentEvent:
-    kind: str  # "text" | "typing" | "read"
+    kind: str  # "text" | "typing" | "read" | "handoff"
     chat_id: str
     text: str = ""
     duration_ms: int = 0
@@ -58,6 +58,9 @@ class RecordingGateway:
 
     def mark_read(self, chat_id: str, message_ids: list[str]) -> None:
         self._record(SentEvent("read", chat_id, text=",".join(message_ids)))
+
+    def flag_handoff(self, chat_id: str) -> None:
+        self._record(SentEvent("handoff", chat_id))
 
     def download_media(self, media: MediaRef, transcribe: bool = False) -> DownloadedMedia:
         if media.message_id not in self._media:

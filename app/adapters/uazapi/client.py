@@ -102,8 +102,10 @@ class UazapiGateway:
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
         tokens: Mapping[str, str] | None = None,
+        handoff_label: str = "",
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._handoff_label = handoff_label
         self._token = token
         self._tokens = dict(tokens or {})
         self._timeout_s = timeout_s
@@ -209,6 +211,26 @@ class UazapiGateway:
                 mask_phone(chat_id),
                 error.reason,
             )
+
+    def flag_handoff(self, chat_id: str) -> None:
+        """Open the chat's ticket in Uazapi's CRM (``/chat/editLead``), and add the configured
+        label (``/chat/labels``): the team sees the chat waiting for a person in its panel.
+
+        Best effort beyond the token, as :meth:`mark_read`: an instance or chat Uazapi refuses
+        (400, 404) logs a warning and does not fail the answer already sent.
+        """
+        calls = [("/chat/editLead", {"id": split_chat_key(chat_id)[1], "lead_isTicketOpen": True})]
+        if self._handoff_label:
+            calls.append(("/chat/labels", {"number": _number(chat_id), "add_labelid": self._handoff_label}))
+        for path, payload in calls:
+            try:
+                self._post(path, payload, chat_id)
+            except UazapiError as error:
+                if error.status not in (400, 404):
+                    raise
+                log.warning(
+                    "uazapi could not flag %s for the team (%s): %s", mask_phone(chat_id), path, error.reason
+                )
 
     def download_media(self, media: MediaRef, transcribe: bool = False) -> DownloadedMedia:
         message_id = _bare_id(media.message_id)

@@ -181,6 +181,8 @@ class ProcessConversation:
         if stopped == "lost_lease":
             reason = "lease expired while sending; another run resumes"
             return self._result("lost_lease", batch, reason, sent_now)
+        if reply.handoff:  # before anything is recorded: a failed flag retries the batch, flag and all
+            self.gateway.flag_handoff(chat)
         conversation = self.conversations.load(chat).with_turns(
             [
                 Turn(Role.CUSTOMER, batch.combined_text() or "[mídia]", batch.messages[-1].received_ms),

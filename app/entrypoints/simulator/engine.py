@@ -122,6 +122,8 @@ class Simulation:
         elif event.kind == "read":
             count = len(event.text.split(",")) if event.text else 0
             self.transcript.write(now, f"   ✓✓ {count} mensagem(ns) lida(s)")
+        elif event.kind == "handoff":
+            self.transcript.write(now, "   🙋 conversa sinalizada para a equipe (atendimento humano)")
         else:
             self.bot_messages.append(event.text)
             bubble = event.text.replace("\n", "\n" + " " * 12)
