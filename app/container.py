@@ -378,6 +378,7 @@ class Container(containers.DeclarativeContainer):
         dedup_ttl_ms=providers.Callable(lambda s: int(s.dedup_ttl_hours * 3_600_000), settings),
         authenticity=providers.Callable(authenticity, settings),
         max_rejected_kept=settings.provided.rejected_max_kept,
+        quiet_ms=settings.provided.quiet_ms,
     )
     process = providers.Factory(
         lazy("app.domain.usecases.process.ProcessConversation"),

@@ -16,6 +16,16 @@ def test_first_message_of_a_burst_asks_for_a_processor_the_rest_do_not(world: Wo
     assert all(r.chat_id == CHAT for r in results)
 
 
+def test_the_processor_is_asked_for_when_the_quiet_period_would_end() -> None:
+    from datetime import datetime
+
+    world = make_world(quiet_ms=2_000)
+    first, second = world.say("Oi"), world.say("tudo bem?")
+    at = datetime.fromisoformat(first.process_at.replace("Z", "+00:00"))
+    assert first.process_at.endswith("Z") and int(at.timestamp() * 1000) == world.clock.now_ms() + 2_000
+    assert second.process_at == ""  # a processor is already on its way
+
+
 def test_the_same_webhook_twice_is_buffered_once(world: World) -> None:
     body = world.webhooks.message("Oi", world.clock.now_ms())
     first, second = world.container.receive()(body), world.container.receive()(body)

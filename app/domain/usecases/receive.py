@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.domain.authenticity import AUTH_SOURCE, Authenticity
@@ -44,6 +45,11 @@ OPT_OUT_REPLY = (
 OPT_IN_REPLY = "Que bom ter você de volta! O assistente está ativo de novo. Como posso ajudar?"
 
 
+def iso_utc(ms: int) -> str:
+    """Epoch milliseconds as an ISO-8601 UTC instant: ``2026-11-25T15:21:25.749Z``."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
 def body_text(body: bytes) -> str:
     """The raw body as text for the dead-letter store, losslessly."""
     try:
@@ -66,6 +72,7 @@ class ReceiveMessage:
     dedup_ttl_ms: int = 7 * 24 * 60 * 60 * 1000
     authenticity: Authenticity = field(default_factory=Authenticity)
     max_rejected_kept: int = 1000
+    quiet_ms: int = 0  # the debounce quiet period: see ReceiveResult.process_at
 
     def __call__(self, body: bytes) -> ReceiveResult:
         now = self.clock.now_ms()
@@ -103,7 +110,11 @@ class ReceiveMessage:
         screening = screen(message, self.chat_state.get(chat), self.rules, now)
 
         def result(status: str, pending: int = 0) -> ReceiveResult:
-            return ReceiveResult(status, screening.reason, chat, message.message_id, pending, pending == 1)
+            first = pending == 1
+            at = iso_utc(now + self.quiet_ms) if first else ""
+            return ReceiveResult(
+                status, screening.reason, chat, message.message_id, pending, first, process_at=at
+            )
 
         if screening.action is Action.IGNORE:
             return result("ignored")

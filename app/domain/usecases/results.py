@@ -15,6 +15,9 @@ class ReceiveResult:
     pending: int = 0
     should_process: bool = False
     dead_letter_id: str = ""
+    # With should_process: when the chat's quiet period ends if nothing else arrives (ISO-8601,
+    # UTC): receive-whatsapp schedules the processor then, not at once, to find the burst over.
+    process_at: str = ""
 
     @property
     def ok(self) -> bool:

@@ -134,6 +134,16 @@ class ConversaEndToEndTest {
             "start-processing runs for the first message of the burst only");
 
         Execution answered = awaitAnswer(engine, BURST);
+        // The processor was scheduled for when the first message's quiet period would end
+        // (receive's process_at), not started at once to find the customer still typing.
+        Map<?, ?> receiveVars = (Map<?, ?>) engine.taskOutputs(receives.getFirst(), "receive").get("vars");
+        Instant processAt = Instant.parse(receiveVars.get("process_at").toString());
+        String processorId = engine.taskOutputs(receives.getFirst(), "start-processing").get("executionId").toString();
+        Execution processor = engine.awaitTerminal(processorId, ANSWER_TIMEOUT);
+        assertEquals(processAt, processor.getScheduleDate(), () -> engine.explain(processor));
+        Instant running = processor.getState().getHistories().stream()
+            .filter(h -> h.getState() == State.Type.RUNNING).findFirst().orElseThrow().getDate();
+        assertFalse(running.isBefore(processAt), () -> "started at " + running + ", before " + processAt);
         List<UazapiRequest> requests = services.uazapiRequestsFor(BURST.number());
         List<UazapiRequest> parts = sent(requests);
         assertEquals(partsSent(engine, answered), parts.size(), () -> "one answer: " + requests);
