@@ -64,7 +64,8 @@ class BM25:
             ]
         return tuple(found)
 
-    def _alternatives(self, query: Sequence[str]) -> Mapping[str, tuple[tuple[str, ...], ...]]:
+    @lru_cache(maxsize=256)  # noqa: B019 - scores() and each passage's coverage() of one question
+    def _alternatives(self, query: tuple[str, ...]) -> Mapping[str, tuple[tuple[str, ...], ...]]:
         return self._synonyms(query) if self._synonyms else {}
 
     @lru_cache(maxsize=4096)  # noqa: B019 - as variants
@@ -92,7 +93,7 @@ class BM25:
     def scores(self, query: Sequence[str]) -> dict[int, float]:
         """BM25 score of every document holding at least one of the query's terms (or a variant,
         or a synonym): per term, the best of its own score and its synonyms'."""
-        alternatives = self._alternatives(query)
+        alternatives = self._alternatives(tuple(query))
         scored: dict[int, float] = {}
         for q in set(query):
             best = dict(self._term_scores(q))
@@ -110,7 +111,7 @@ class BM25:
         total = sum(self.idf(t) for t in terms)
         if total <= 0:
             return 0.0
-        alternatives = self._alternatives(query)
+        alternatives = self._alternatives(tuple(query))
         matched = 0.0
         for t in terms:
             own = self._matches(t, index)
