@@ -236,12 +236,9 @@ def synonym_groups(s: Settings) -> Any:
 
 
 def keyword_knowledge(s: Settings, synonyms: Any) -> Any:
-    """The keyword knowledge base over every readable document of ``CONVERSA_KNOWLEDGE_DIR``
-    (Markdown, text, PDF, HTML: what ``ingest`` lists)."""
-    from app.adapters.faiss.documents import FolderSource
     from app.adapters.memory.knowledge import KeywordKnowledgeBase
 
-    return KeywordKnowledgeBase.from_documents(FolderSource(s.knowledge_dir).documents(), synonyms)
+    return KeywordKnowledgeBase.from_folder(s.knowledge_dir, synonyms)
 
 
 def keyword_knowledge_from(documents: Any, synonyms: Any) -> Any:

@@ -1,9 +1,10 @@
-"""A keyword knowledge base over Markdown files: the offline, dependency-free default.
+"""A keyword knowledge base over the business's documents: the offline, dependency-free default.
 
-Each heading's section of each file is one passage (its title kept and counted twice).
-Scoring is BM25 over Portuguese-analysed words (:mod:`app.adapters.lexical`: accents folded,
-stop words dropped, Snowball stems), calibrated into a confidence in [0, 1] (see
-:data:`CALIBRATION`). The FAISS hybrid adapter is the one to use in production.
+Each heading's section of each document is one passage (its title kept and counted twice).
+Scoring is BM25 (:mod:`app.adapters.bm25`, with synonyms) over Portuguese-analysed words
+(:mod:`app.adapters.lexical`: accents folded, stop words dropped, Snowball stems), calibrated
+into a confidence in [0, 1] (see :data:`CALIBRATION`). The FAISS hybrid adapter is the one to use
+in production.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from app.adapters.bm25 import BM25
 from app.adapters.confidence import Evidence, Logistic, calibrated
+from app.adapters.faiss.documents import FolderSource
 from app.adapters.lexical import analyze, without_notes
 from app.adapters.synonyms import Synonyms
 from app.domain.messages import Passage
@@ -41,15 +43,6 @@ def markdown_sections(text: str, source: str) -> list[Passage]:
     return passages
 
 
-def load_folder(folder: str | Path) -> list[Passage]:
-    root = Path(folder)
-    passages: list[Passage] = []
-    for path in sorted(root.rglob("*")):
-        if path.suffix.lower() in {".md", ".markdown", ".txt"} and path.is_file():
-            passages.extend(markdown_sections(path.read_text(encoding="utf-8"), path.name))
-    return passages
-
-
 def lexical_text(passage: Passage) -> str:
     """What the lexical side indexes: the title (twice: it names the section) and the text."""
     return f"{passage.title} {passage.title} {passage.text}"
@@ -69,7 +62,8 @@ class KeywordKnowledgeBase:
 
     @classmethod
     def from_folder(cls, folder: str | Path, synonyms: Synonyms | None = None) -> KeywordKnowledgeBase:
-        return cls(load_folder(folder), synonyms=synonyms)
+        """Every document of ``folder`` that ingest reads (Markdown, text, PDF, HTML)."""
+        return cls.from_documents(FolderSource(folder).documents(), synonyms)
 
     @classmethod
     def from_documents(
