@@ -260,9 +260,7 @@ def folder_knowledge(s: Settings, embedder: Callable[[], Any], synonyms: Callabl
     if not documents:
         raise ConfigurationError(f"no readable document (Markdown, text, PDF, HTML) in {folder}")
     if s.knowledge == "keyword":
-        from app.adapters.memory.knowledge import KeywordKnowledgeBase
-
-        return KeywordKnowledgeBase.from_documents(documents, synonyms())
+        return keyword_knowledge_from(documents, synonyms())
     import atexit
     import shutil
     import tempfile
