@@ -21,7 +21,8 @@ from pathlib import Path
 
 from app.container import build_container
 from app.domain.errors import ConversaError
-from app.entrypoints.report import setup_logging
+from app.domain.validation import clip
+from app.entrypoints.report import REASON_MAX_CHARS, setup_logging
 
 
 def questions(args: argparse.Namespace) -> Iterator[str]:
@@ -34,7 +35,7 @@ def questions(args: argparse.Namespace) -> Iterator[str]:
 
 
 def _fail(reason: str) -> int:
-    sys.stderr.write("conversa ask: " + " ".join(reason.split())[:500] + "\n")
+    sys.stderr.write(f"conversa ask: {clip(reason, REASON_MAX_CHARS)}\n")
     return 1
 
 
