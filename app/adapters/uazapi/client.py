@@ -200,17 +200,9 @@ class UazapiGateway:
         ids = [_bare_id(m) for m in message_ids if m]
         if not ids:  # Uazapi answers 400 to an empty list
             return
-        try:
-            self._post("/message/markread", {"id": ids}, chat_id)
-        except UazapiError as error:
-            if error.status not in (400, 404):
-                raise
-            log.warning(
-                "uazapi could not mark %d message(s) read in %s: %s",
-                len(ids),
-                mask_phone(chat_id),
-                error.reason,
-            )
+        self._post_unless_refused(
+            "/message/markread", {"id": ids}, chat_id, f"mark {len(ids)} message(s) read"
+        )
 
     def flag_handoff(self, chat_id: str) -> None:
         """Open the chat's ticket in Uazapi's CRM (``/chat/editLead``), and add the configured
@@ -219,18 +211,21 @@ class UazapiGateway:
         Best effort beyond the token, as :meth:`mark_read`: an instance or chat Uazapi refuses
         (400, 404) logs a warning and does not fail the answer already sent.
         """
-        calls = [("/chat/editLead", {"id": split_chat_key(chat_id)[1], "lead_isTicketOpen": True})]
+        ticket = {"id": split_chat_key(chat_id)[1], "lead_isTicketOpen": True}
+        self._post_unless_refused("/chat/editLead", ticket, chat_id, "open the ticket")
         if self._handoff_label:
-            calls.append(("/chat/labels", {"number": _number(chat_id), "add_labelid": self._handoff_label}))
-        for path, payload in calls:
-            try:
-                self._post(path, payload, chat_id)
-            except UazapiError as error:
-                if error.status not in (400, 404):
-                    raise
-                log.warning(
-                    "uazapi could not flag %s for the team (%s): %s", mask_phone(chat_id), path, error.reason
-                )
+            label = {"number": _number(chat_id), "add_labelid": self._handoff_label}
+            self._post_unless_refused("/chat/labels", label, chat_id, f"add label {self._handoff_label}")
+
+    def _post_unless_refused(self, path: str, payload: dict[str, Any], chat_id: str, what: str) -> None:
+        """A call whose refusal (400, 404: a message, chat or label Uazapi does not know) is
+        logged, not raised; anything else (a bad token, Uazapi down) still raises."""
+        try:
+            self._post(path, payload, chat_id)
+        except UazapiError as error:
+            if error.status not in (400, 404):
+                raise
+            log.warning("uazapi could not %s in %s: %s", what, mask_phone(chat_id), error.reason)
 
     def download_media(self, media: MediaRef, transcribe: bool = False) -> DownloadedMedia:
         message_id = _bare_id(media.message_id)
