@@ -80,7 +80,7 @@ class FileDeadLetterStore:
     def _names(self, letter_id: str) -> list[str]:
         """The files of one letter (``<id>.json`` for a letter kept by an older version)."""
         legacy = f"{letter_id}.json"
-        return [n for n in self._all_names() if n == legacy or (_NAME.match(n) and n[14:38] == letter_id)]
+        return [n for n in self._all_names() if n == legacy or ((m := _NAME.match(n)) and m[2] == letter_id)]
 
     def _read(self, name: str) -> DeadLetter | None:
         try:
