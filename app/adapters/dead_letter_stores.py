@@ -10,16 +10,15 @@ store that cannot be reached is reported without hiding the others.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from app.domain.validation import describe
 from app.ports.dead_letters import DeadLetter, DeadLetterStore
 
 log = logging.getLogger("conversa.dead_letters")
-
-
-def one_line(error: BaseException, limit: int = 300) -> str:
-    text = " ".join(f"{type(error).__name__}: {error}".split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,36 +43,31 @@ class DeadLetterStores:
         """Where this process put ``letter_id``: a store's name, and why when it is the fallback."""
         return self._placed.get(letter_id, "")
 
-    def put(self, source: str, reason: str, body: str, now_ms: int) -> str:
+    def _writing(self, use: Callable[[DeadLetterStore], T]) -> tuple[T, NamedStore]:
+        """``use`` on the store ``put`` writes to: the configured one, or the fallback once the
+        configured one failed (it is not waited on again in this process)."""
         if not self._primary_error or self.fallback is None:
             try:
-                letter_id = self.primary.store.put(source, reason, body, now_ms)
+                return use(self.primary.store), self.primary
             except Exception as error:
                 if self.fallback is None:
                     raise
-                self._primary_error = one_line(error)  # do not wait on it again in this process
-            else:
-                self._placed[letter_id] = self.primary.name
-                return letter_id
+                self._primary_error = describe(error)
         assert self.fallback is not None
-        letter_id = self.fallback.store.put(source, reason, body, now_ms)
-        self._placed[letter_id] = (
-            f"{self.fallback.name} (the {self.primary.name} store failed: {self._primary_error})"
-        )
+        return use(self.fallback.store), self.fallback
+
+    def put(self, source: str, reason: str, body: str, now_ms: int) -> str:
+        letter_id, used = self._writing(lambda store: store.put(source, reason, body, now_ms))
+        if used is self.primary:
+            self._placed[letter_id] = used.name
+            return letter_id
+        self._placed[letter_id] = f"{used.name} (the {self.primary.name} store failed: {self._primary_error})"
         log.warning("dead letter %s kept in %s", letter_id, self._placed[letter_id])
         return letter_id
 
     def count(self, source: str) -> int:
         """In the store that ``put`` writes to: the configured one, or the fallback once that failed."""
-        if not self._primary_error or self.fallback is None:
-            try:
-                return self.primary.store.count(source)
-            except Exception as error:
-                if self.fallback is None:
-                    raise
-                self._primary_error = one_line(error)
-        assert self.fallback is not None
-        return self.fallback.store.count(source)
+        return self._writing(lambda store: store.count(source))[0]
 
     def list(self, limit: int = 100) -> list[DeadLetter]:
         letters = {d.id: d for named in reversed(self.stores) for d in named.store.list(limit)}

@@ -76,6 +76,11 @@ def clip(value: str, limit: int = ECHO_MAX_CHARS) -> str:
     return cleaned if len(value) <= limit and len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
+def describe(error: BaseException, limit: int = 300) -> str:
+    """An exception as one safe line for a report: its type and its message, clipped."""
+    return clip(f"{type(error).__name__}: {error}", limit)
+
+
 _TOKEN_FIELD = re.compile(r'("token"\s*:\s*")((?:[^"\\]|\\.)*)(")')
 
 

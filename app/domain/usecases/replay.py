@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from app.domain.usecases.results import ReceiveResult
+from app.domain.validation import describe
 
 if TYPE_CHECKING:
     from app.ports.dead_letters import DeadLetter, DeadLetterStore
@@ -34,11 +35,6 @@ def body_bytes(text: str) -> bytes:
         except (binascii.Error, ValueError):
             pass
     return text.encode("utf-8", "surrogatepass")
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(f"{type(error).__name__}: {error}".split())
-    return text if len(text) <= 300 else text[:299] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +139,7 @@ class ReplayDeadLetters:
                 else:
                     candidates = store.list(selection.limit)
             except Exception as error:  # that store is down: report it, replay the others
-                unreachable[name] = _one_line(error)
+                unreachable[name] = describe(error)
                 continue
             for letter in candidates:
                 if selection.matches(letter):
@@ -161,7 +157,7 @@ class ReplayDeadLetters:
         try:
             result = self.receive(body_bytes(letter.body))
         except Exception as error:  # e.g. Redis still down: the letter stays
-            return replace(base, outcome="failed", status="error", reason=_one_line(error))
+            return replace(base, outcome="failed", status="error", reason=describe(error))
         if not result.ok:
             return replace(base, outcome="failed", status=result.status, reason=result.reason)
         left_in = []
