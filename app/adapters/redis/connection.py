@@ -10,12 +10,15 @@ timeout, then keeps the body in the local dead-letter folder without waiting aga
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
 from redis.client import Pipeline
 from redis.retry import Retry
+
+T = TypeVar("T")
 
 # How long a timed-out server is not waited on again (a one-shot command is over by then).
 FAIL_FAST_SECONDS = 30.0
@@ -34,29 +37,28 @@ class _Breaker:
     def trip(self, error: redis.TimeoutError) -> None:
         self.error, self.until = error, time.monotonic() + self.window_s
 
+    def call(self, command: Callable[..., T], *args: Any, **options: Any) -> T:
+        """``command``, unless the server timed out lately; a timeout now trips the breaker."""
+        self.check()
+        try:
+            return command(*args, **options)
+        except redis.TimeoutError as error:
+            self.trip(error)
+            raise
+
 
 class FailFastPipeline(Pipeline):
     breaker: _Breaker
 
     def execute(self, raise_on_error: bool = True) -> list[Any]:
-        self.breaker.check()
-        try:
-            return super().execute(raise_on_error)
-        except redis.TimeoutError as error:
-            self.breaker.trip(error)
-            raise
+        return self.breaker.call(super().execute, raise_on_error)
 
 
 class FailFastRedis(redis.Redis):
     breaker: _Breaker
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        self.breaker.check()
-        try:
-            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
-        except redis.TimeoutError as error:
-            self.breaker.trip(error)
-            raise
+        return self.breaker.call(super().execute_command, *args, **options)
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> FailFastPipeline:
         pipe = FailFastPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
