@@ -19,6 +19,7 @@ import numpy as np
 from app.adapters.memory.knowledge import markdown_sections
 from app.domain.errors import ConversaError
 from app.domain.messages import Passage
+from app.domain.usecases.ingest import text_sha256
 from app.ports.blobs import BlobStore
 from app.ports.embeddings import Embedder
 from app.ports.knowledge_index import (
@@ -65,10 +66,6 @@ def _embedding_text(passage: Passage) -> str:
 def _embedded_sha256(passages: list[Passage]) -> str:
     """What a document's vectors depend on besides the model: the exact texts that were embedded."""
     return sha256(json.dumps([_embedding_text(p) for p in passages], ensure_ascii=False).encode("utf-8"))
-
-
-def _text_sha256(text: str) -> str:
-    return sha256(text.encode("utf-8", errors="surrogatepass"))
 
 
 @dataclass(frozen=True)
@@ -213,7 +210,7 @@ class FaissIndexer:
             else:
                 embedded.append(document.name)
                 to_embed.extend(_embedding_text(c) for c in chunks)
-            indexed.append(IndexedDocument(document.name, _text_sha256(document.text), len(chunks)))
+            indexed.append(IndexedDocument(document.name, text_sha256(document.text), len(chunks)))
             entries.append({**asdict(indexed[-1]), "embedded_sha256": digest})
         fresh = self._embed(to_embed, progress)
         parts, at = [], 0

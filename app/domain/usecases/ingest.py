@@ -46,6 +46,7 @@ class UnreadableDocuments(ConversaError):
 
 
 def text_sha256(text: str) -> str:
+    """What the index records of a document's text, and what reuse compares (one definition)."""
     return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
