@@ -21,8 +21,3 @@ ANSWER_THRESHOLD = 0.5
 def answers(passages: Sequence[Passage], threshold: float = ANSWER_THRESHOLD) -> bool:
     """Whether the best passage (the first one) answers the question."""
     return bool(passages) and passages[0].score >= threshold
-
-
-def confidence(passages: Sequence[Passage]) -> float:
-    """The calibrated confidence that the knowledge base answers: the best passage's score."""
-    return passages[0].score if passages else 0.0

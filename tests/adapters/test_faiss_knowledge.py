@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.adapters.embeddings import build_embedder
-from app.adapters.faiss.documents import FolderSource, document_text, html_text
+from app.adapters.faiss.documents import FolderSource, html_text, read_text
 from app.adapters.faiss.index import CHUNKS, INDEX, MANIFEST, FaissIndexer, IndexError_
 from app.adapters.faiss.knowledge import FaissKnowledgeBase
 from app.adapters.memory.blobs import MemoryBlobStore
@@ -109,6 +109,7 @@ def test_documents_of_every_kind_are_read() -> None:
         "<body><h2>Entrega</h2><p>Entregamos em <b>5 km</b>.</p></body></html>"
     )
     assert html_text(html) == "## Entrega\nEntregamos em 5 km."
-    assert document_text("faq.md", "# Olá\nçã".encode()) == "# Olá\nçã"
-    assert document_text("foto.jpg", b"\xff\xd8") is None
-    assert document_text("quebrado.pdf", b"%PDF-1.4 not really") is None  # skipped, not fatal
+    assert read_text("faq.md", "# Olá\nçã".encode()) == ("# Olá\nçã", None)
+    assert read_text("foto.jpg", b"\xff\xd8") == (None, None)  # a kind ingest does not read
+    text, reason = read_text("quebrado.pdf", b"%PDF-1.4 not really")  # no text, and why
+    assert text is None and reason

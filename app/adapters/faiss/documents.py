@@ -82,16 +82,6 @@ def read_text(name: str, data: bytes) -> tuple[str | None, str | None]:
     return text, None
 
 
-def document_text(name: str, data: bytes) -> str | None:
-    """The text of one file, or None for a kind ingest does not read or a file it cannot read."""
-    text, error = read_text(name, data)
-    if error:
-        log.warning("skipping %s: %s", name, error)
-    elif text is None:
-        log.info("skipping %s: not Markdown, text, PDF or HTML", name)
-    return text
-
-
 class _Source:
     """Reads named files one by one; says how far it got and which files it could not read."""
 
