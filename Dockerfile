@@ -13,9 +13,11 @@ RUN apt-get update \
 
 COPY pyproject.toml README.md /opt/conversa-src/
 COPY app /opt/conversa-src/app
+COPY bin /opt/conversa-src/bin
 RUN python3 -m venv /opt/conversa \
  && /opt/conversa/bin/pip install --no-cache-dir '/opt/conversa-src[real]' \
- && /opt/conversa/bin/conversa --help > /dev/null
+ && /opt/conversa/bin/conversa --help > /dev/null \
+ && test -f /opt/conversa/bin/conversa-env
 
 # The Process task runner inherits the worker's PATH: `conversa` is found there.
 ENV PATH=/opt/conversa/bin:$PATH

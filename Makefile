@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 
 .PHONY: demo test test-kestra lint typecheck unit bench venv clean
 
-$(BIN)/conversa: pyproject.toml
+$(BIN)/conversa: pyproject.toml bin/conversa-env
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

@@ -40,6 +40,24 @@ def lazy(path: str) -> Callable[..., Any]:
     return build
 
 
+class Deferred:
+    """An adapter built on its first use, not when the use case is wired.
+
+    Every message schedules a processor, and most of them only find "not yet" (a later message
+    came) or "busy": those must not load the knowledge base, the embedding model, the chat model
+    or the HTTP client. ``process`` gets its heavy adapters through this.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._target: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._target is None:
+            self._target = self._build()
+        return getattr(self._target, name)
+
+
 MEMORY = "app.adapters.memory"
 REDIS = "app.adapters.redis"
 
@@ -71,6 +89,12 @@ def dead_letter_stores(s: Settings, configured: Any) -> Any:
     return DeadLetterStores(
         NamedStore("redis", configured), NamedStore(folder, FileDeadLetterStore(s.dead_letter_dir))
     )
+
+
+def operator_chat(setting: str) -> str:
+    from app.domain.usecases.alert import operator_chat as chat_key
+
+    return chat_key(setting)
 
 
 # The rule builders import their domain module when called, like the adapters.
@@ -381,9 +405,9 @@ class Container(containers.DeclarativeContainer):
         conversations=conversations,
         chat_state=chat_state,
         outbox=outbox,
-        knowledge=knowledge,
-        answerer=answerer,
-        gateway=gateway,
+        knowledge=providers.Factory(Deferred, knowledge.provider),
+        answerer=providers.Factory(Deferred, answerer.provider),
+        gateway=providers.Factory(Deferred, gateway.provider),
         dead_letters=dead_letters,
         clock=clock,
         debounce=providers.Callable(debounce_rules, settings),
@@ -406,6 +430,15 @@ class Container(containers.DeclarativeContainer):
         buffer=buffer,
         clock=clock,
         debounce=providers.Callable(debounce_rules, settings),
+        grace_ms=settings.provided.sweep_grace_ms,
+    )
+    alert = providers.Factory(
+        lazy("app.domain.usecases.alert.AlertOperator"),
+        gateway=gateway,
+        idempotency=idempotency,
+        clock=clock,
+        chat=providers.Callable(lambda s: operator_chat(s.alert_chat) if s.alert_chat else "", settings),
+        quiet_ms=providers.Callable(lambda s: s.alert_quiet_minutes * 60_000, settings),
     )
     replay = providers.Factory(
         lazy("app.domain.usecases.replay.ReplayDeadLetters"),

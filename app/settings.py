@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     max_wait_ms: int = Field(30_000, ge=0)
     max_batch: int = Field(20, ge=1)
     process_wait_ms: int = Field(35_000, ge=0, description="how long one process run may wait for quiet")
+    alert_chat: str = Field(
+        "", description="the operator's WhatsApp number or JID: failed executions are reported"
+    )
+    alert_quiet_minutes: int = Field(60, ge=1, description="at most one failure report per flow this often")
+    sweep_grace_ms: int = Field(
+        60_000, ge=0, description="how long a chat may be due an answer before the sweep starts a processor"
+    )
 
     # Replies.
     reply_max_chars: int = Field(700, ge=20)

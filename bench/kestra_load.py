@@ -2,13 +2,14 @@
 
 Runs ``KestraLoadBench`` (tests/kestra) on Kestra 2.0.0's engine with the real flows, the real
 ``conversa``, Redis, S3 and the fake Uazapi, 4 worker threads and a 2 s quiet period, and prints
-its figures: chats answered exactly once (target: all), duplicates and losses (target: 0), and the
-latency from each chat's last message to its first ``/send/text`` (target p95 <= quiet + 2 s).
+its figures: chats answered exactly once (target: all), duplicates and losses (target: 0), the
+latency from each chat's last message to its first ``/send/text`` (target p95 <= quiet + 2 s),
+``conversa`` runs per burst by command, CPU seconds per burst (the Kestra JVM, receive, process,
+sweep) and the executions left in each state at the end (target: none RUNNING).
 
-``--before`` runs the baseline instead: process-conversation as it was before the waiting moved
-into Kestra (``bench/kestra/flows-before-item4/``: the command sleeps in its worker until quiet).
+``--flows DIR`` replaces the shipped flows by those of DIR with the same name (to compare a variant).
 
-Usage: python bench/kestra_load.py [--chats 100] [--spread 100] [--threads 4] [--before]
+Usage: python bench/kestra_load.py [--chats 100] [--spread 300] [--threads 4] [--quiet-ms 2000]
 Needs what ``make test-kestra`` needs (Maven, a JDK 25, ``make .venv/.real``).
 """
 
@@ -21,17 +22,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BEFORE = ROOT / "bench" / "kestra" / "flows-before-item4"
 LOG = ROOT / "tests" / "kestra" / "target" / "kestra-load.log"  # the whole run, for the chats not answered
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=100)
-    parser.add_argument("--spread", type=int, default=100, help="seconds over which the chats start")
+    parser.add_argument("--spread", type=int, default=300, help="seconds over which the chats start")
     parser.add_argument("--threads", type=int, default=4, help="Kestra worker threads")
     parser.add_argument("--timeout", type=int, default=600, help="seconds to wait for the answers")
-    parser.add_argument("--before", action="store_true", help="the baseline flows (waiting in the worker)")
+    parser.add_argument("--quiet-ms", type=int, default=2000, help="CONVERSA_QUIET_MS of the commands")
+    parser.add_argument("--flows", type=Path, help="a folder of flows replacing their namesakes in flows/")
     args = parser.parse_args()
     properties = [
         "-Dtest=KestraLoadBench",
@@ -40,9 +41,10 @@ def main() -> int:
         f"-Dconversa.bench.timeout.seconds={args.timeout}",
         f"-Dconversa.kestra.worker.threads={args.threads}",
         "-Dconversa.lease.ms=120000",
+        f"-Dconversa.quiet.ms={args.quiet_ms}",
     ]
-    if args.before:
-        properties.append(f"-Dconversa.bench.flows.override={BEFORE}")
+    if args.flows:
+        properties.append(f"-Dconversa.bench.flows.override={args.flows.resolve()}")
     started = time.monotonic()
     run = subprocess.run(
         ["make", "-s", "test-kestra", f"MVN_ARGS={' '.join(properties)}"],

@@ -49,6 +49,14 @@ class Idle:
 Decision = Wait | Flush | Idle
 
 
+def due_ms(activity: BufferActivity, rules: DebounceRules) -> int:
+    """When the waiting messages are due an answer: the quiet period after the last one, or the
+    maximum wait after the first, whichever comes first (at once for a full batch)."""
+    if activity.count >= rules.max_batch:
+        return activity.last_ms
+    return min(activity.last_ms + rules.quiet_ms, activity.first_ms + rules.max_wait_ms)
+
+
 def decide(activity: BufferActivity | None, now_ms: int, rules: DebounceRules) -> Decision:
     """Flush when the chat went quiet, waited too long, or filled a batch; otherwise wait."""
     if activity is None or activity.count <= 0:

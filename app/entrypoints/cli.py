@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("sweep", help="requeue expired leases and list chats left unanswered")
 
+    alert = sub.add_parser("alert", help="tell the operator an execution failed (once per flow and hour)")
+    alert.add_argument("--flow", required=True, help="the flow whose execution failed")
+    alert.add_argument("--execution", required=True, help="the failed execution's id")
+
     ingest = sub.add_parser("ingest", help="build the knowledge index from documents")
     where = ingest.add_mutually_exclusive_group()
     where.add_argument("--source", help="a local folder of documents")
@@ -73,6 +77,8 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from app.entrypoints.process import run
     elif name == "sweep":
         from app.entrypoints.sweep import run
+    elif name == "alert":
+        from app.entrypoints.alert import run
     elif name == "ingest":
         from app.entrypoints.ingest import run
     elif name == "ask":

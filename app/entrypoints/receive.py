@@ -8,6 +8,7 @@ dead-letter store with the reason.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import sys
 
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     log.log(level, "%s %s: %s", result.status, mask_phone(result.chat_id) or "-", result.reason)
     metrics = [counter("receive." + result.status), timer("receive.duration", watch.seconds)]
     output, elsewhere = result.to_dict(), ""
+    # Which bytes were read: the Kestra suite checks that the flow hands over Uazapi's body unchanged.
+    output["body_sha256"] = hashlib.sha256(body).hexdigest()
     if result.dead_letter_id:
         stores = container.dead_letters()
         where = output["dead_letter_store"] = stores.where(result.dead_letter_id)

@@ -39,9 +39,14 @@ def timer(name: str, seconds: float, **tags: str) -> dict[str, Any]:
 
 
 def emit(result: dict[str, Any], metrics: list[dict[str, Any]] | None = None) -> None:
-    """Print the Kestra lines and the result; the result is always the last line."""
+    """Print the Kestra lines and the result; the result is always the last line.
+
+    Kestra's outputs also carry ``cpu_seconds``, the CPU this process used from its start
+    (interpreter and imports included): what the load benchmark adds up per command.
+    """
     out = sys.stdout
-    out.write("::" + json.dumps({"outputs": result}, ensure_ascii=False) + "::\n")
+    outputs = {**result, "cpu_seconds": round(time.process_time(), 3)}
+    out.write("::" + json.dumps({"outputs": outputs}, ensure_ascii=False) + "::\n")
     if metrics:
         out.write("::" + json.dumps({"metrics": metrics}, ensure_ascii=False) + "::\n")
     out.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -107,13 +107,45 @@ def test_worker_image_runs_as_root_with_conversa_on_the_path() -> None:
 def test_separate_workers_can_reach_the_controller_over_grpc() -> None:
     """Kestra 2.0 workers dial a worker controller; the extra worker service must find it."""
     services = compose()["services"]
-    config = yaml.safe_load(services["kestra"]["environment"]["KESTRA_CONFIGURATION"])["kestra"]
-    worker = yaml.safe_load(services["conversa-worker"]["environment"]["KESTRA_CONFIGURATION"])["kestra"]
+    config = kestra_configuration()["kestra"]
+    for name in ("kestra", "conversa-worker"):  # both read the one mounted configuration
+        assert services[name]["configs"] == [
+            {"source": "kestra-config", "target": "/app/confs/application.yml"}
+        ]
+        assert services[name]["environment"]["MICRONAUT_CONFIG_FILES"] == "/app/confs/application.yml"
     port = config["controller"]["port"]
-    controllers = worker["worker"]["controllers"]
+    controllers = config["worker"]["controllers"]
     assert controllers["type"] == "STATIC"
     # Kestra 2.0.0 reads an endpoint as {host, port}; a "host:port" string leaves it with none
     # ("Static configuration requires at least one endpoint"), as the in-process suite found.
     assert controllers["static"]["endpoints"] == [{"host": "kestra", "port": port}]
     assert services["conversa-worker"]["command"][:2] == ["server", "worker"]
     assert "kestra" in services["conversa-worker"]["depends_on"]
+
+
+def kestra_configuration() -> dict[str, Any]:
+    configuration: dict[str, Any] = yaml.safe_load(compose()["configs"]["kestra-config"]["content"])
+    return configuration
+
+
+def test_the_kestra_containers_hold_no_credential_but_the_secrets_kestra_hands_to_flows() -> None:
+    """The flows' commands inherit the worker's environment: it must not hold Kestra's
+    configuration (database password, encryption key) nor another service's credentials."""
+    services = compose()["services"]
+    for name in ("kestra", "conversa-worker"):
+        service = services[name]
+        assert service["env_file"] == ["conversa.env"], "not .env: it holds every password"
+        for variable, value in service["environment"].items():
+            allowed = (
+                variable.startswith(("SECRET_", "CONVERSA_", "ENV_CONVERSA_"))
+                or variable == "MICRONAUT_CONFIG_FILES"
+            )
+            assert allowed, f"{name} gets {variable}"
+            assert "PASSWORD" not in str(value) and variable != "KESTRA_CONFIGURATION"
+    assert "password" in kestra_configuration()["datasources"]["postgres"]
+    example = (ROOT / "conversa.env.example").read_text(encoding="utf-8")
+    names = re.findall(r"^([A-Z_]+)=", example, re.M)
+    assert names and all(n.startswith("CONVERSA_") for n in names), names
+    assert not [n for n in names if re.search(r"TOKEN|KEY|PASSWORD|SECRET|INSTANCES", n)], (
+        "secrets go in .env"
+    )

@@ -44,12 +44,14 @@ def tasks(flow: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def test_the_four_flows_exist() -> None:
+def test_the_flows_exist() -> None:
     assert {load(p)["id"] for p in FLOWS} == {
         "receive-whatsapp",
         "process-conversation",
         "ingest-knowledge",
         "sweep-conversations",
+        "purge-executions",
+        "alert-on-failure",
     }
 
 
@@ -71,13 +73,40 @@ def test_flow_is_described_labelled_and_exposes_outputs(path: Path) -> None:
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
 def test_commands_run_conversa_on_the_process_runner_without_templating_the_shell(path: Path) -> None:
     scripts = [t for t in tasks(load(path)) if t["type"] == "io.kestra.plugin.scripts.shell.Commands"]
-    assert scripts
     for task in scripts:
         assert task["taskRunner"]["type"] == "io.kestra.plugin.core.runner.Process"
-        for command in task["commands"]:
+        first, *commands = task["commands"]
+        # Sourced first: only the CONVERSA_* settings (and the secrets the flow grants) stay.
+        assert first == ". conversa-env"
+        assert commands
+        for command in commands:
             assert command.startswith("conversa "), command
             assert "{{" not in command, "values reach commands through env or files only"
         assert "timeout" in task
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
+def test_secrets_reach_commands_only_through_secret(path: Path) -> None:
+    for task in tasks(load(path)):
+        for name, value in (task.get("env") or {}).items():
+            if any(word in name for word in ("TOKEN", "KEY", "SECRET", "PASSWORD", "INSTANCES")):
+                assert value == f"{{{{ secret('{name.removeprefix('CONVERSA_')}') }}}}", (task["id"], name)
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
+def test_schedules_carry_the_timezone(path: Path) -> None:
+    for trigger in load(path).get("triggers", []):
+        if trigger["type"].endswith("trigger.Schedule"):
+            assert trigger.get("timezone") == "America/Sao_Paulo", trigger["id"]
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
+def test_command_timeouts_are_below_the_lease(path: Path) -> None:
+    """A run Kestra has not killed yet must not outlive its batch's lease (120 s by default)."""
+    for task in tasks(load(path)):
+        if task["id"] in {"process", "receive", "sweep", "tell-the-operator"}:
+            minutes, seconds = re.fullmatch(r"PT(?:(\d+)M)?(?:(\d+)S)?", task["timeout"]).groups()  # type: ignore[union-attr]
+            assert int(minutes or 0) * 60 + int(seconds or 0) < 120, task["id"]
 
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
@@ -88,18 +117,26 @@ def test_triggers_supply_every_required_input(path: Path) -> None:
         assert required <= set(trigger.get("inputs", {})), trigger["id"]
 
 
-def test_webhook_key_is_a_secret_and_the_body_goes_in_as_a_file() -> None:
+def test_webhook_key_is_a_secret_and_the_body_goes_in_as_the_file_uazapi_sent() -> None:
     flow = load(next(p for p in FLOWS if p.stem == "receive-whatsapp"))
     (webhook,) = flow["triggers"]
     assert webhook["type"] == "io.kestra.plugin.core.trigger.Webhook"
     assert webhook["key"] == "{{ secret('WEBHOOK_KEY') }}"
-    # A JSON body arrives parsed (toJson turns it back into text); any other body must reach
-    # `conversa receive` as sent, to be kept raw as a dead letter (toJson would quote it).
-    body = webhook["inputs"]["body"]
-    assert "trigger.body | toJson" in body and "trigger.body is map" in body
+    # Stored as a file, as sent: never parsed and re-serialised (toJson drops nulls, rewrites
+    # numbers), never copied into the execution's inputs.
+    assert webhook["fetchType"] == "STORE" and "inputs" not in webhook
     receive = next(t for t in tasks(flow) if t["id"] == "receive")
-    assert receive["inputFiles"] == {"body.json": "{{ inputs.body }}"}
-    assert receive["commands"] == ["conversa receive --body-file body.json"]
+    assert receive["inputFiles"] == {"body.json": "{{ trigger.uri ?? inputs.body }}"}
+    assert receive["commands"] == [". conversa-env", "conversa receive --body-file body.json"]
+
+
+def test_a_rejected_body_fails_the_execution_without_retries() -> None:
+    flow = load(next(p for p in FLOWS if p.stem == "receive-whatsapp"))
+    names = [t["id"] for t in flow["tasks"]]
+    rejected = next(t for t in flow["tasks"] if t["id"] == "rejected")
+    assert rejected["type"] == "io.kestra.plugin.core.execution.Fail"
+    assert "'rejected'" in rejected["runIf"]
+    assert names.index("rejected") < names.index("start-processing")
 
 
 def test_every_command_task_is_the_shell_plugin() -> None:
@@ -127,23 +164,32 @@ def test_process_is_started_without_waiting_and_retried_on_failure() -> None:
     assert task["retry"]["maxAttempts"] >= 2 and process["errors"]
 
 
-def test_process_waits_for_quiet_in_kestra_not_in_a_worker() -> None:
-    """The command never sleeps for quiet; the loop comes back after its ``retry_in`` (no worker held).
-
-    Kestra 2.0.0 schedules every LoopUntil iteration through the executor, whatever the
-    interval (PT0S is refused at run time), so the interval itself is the wait: a Pause in
-    the loop would add a second round trip per iteration.
-    """
+def test_every_message_schedules_its_own_processor_for_when_it_is_due() -> None:
+    """No wait rests on a value rendered from an execution's outputs into a loop interval or a
+    pause: Kestra 2.0.0 caches those with the flow. The Subflow's scheduleDate is rendered per
+    execution (probed on the engine), and the processor runs once, without a loop."""
+    receive = load(next(p for p in FLOWS if p.stem == "receive-whatsapp"))
+    start = next(t for t in tasks(receive) if t["id"] == "start-processing")
+    assert start["scheduleDate"] == "{{ outputs.receive.vars.process_at }}"
+    assert "should_process" in start["runIf"]
     process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
-    (loop,) = process["tasks"]
-    assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil"
-    (run,) = loop["tasks"]
-    assert run["commands"] == ['conversa process --chat "$CHAT_ID" --no-wait']
-    assert "come_back" in loop["condition"]
-    assert "outputs.process.vars.retry_in" in loop["checkFrequency"]["interval"]
-    assert loop["checkFrequency"]["maxIterations"] > 0 and loop["failOnMaxReached"] is True
+    assert [t["type"] for t in process["tasks"]] == ["io.kestra.plugin.scripts.shell.Commands"]
+    for flow in FLOWS:
+        text = flow.read_text(encoding="utf-8")
+        assert "LoopUntil" not in text and "flow.Pause" not in text, flow.stem
 
 
-def test_sweep_runs_every_minute() -> None:
+def test_the_sweep_runs_every_minute_and_never_twice_at_once() -> None:
     sweep = load(next(p for p in FLOWS if p.stem == "sweep-conversations"))
     assert sweep["triggers"][0]["cron"] == "* * * * *"
+    assert sweep["concurrency"] == {"limit": 1, "behavior": "CANCEL"}
+
+
+def test_failed_executions_are_watched_and_executions_purged() -> None:
+    alert = load(next(p for p in FLOWS if p.stem == "alert-on-failure"))
+    (trigger,) = alert["triggers"]
+    assert trigger["type"] == "io.kestra.plugin.core.trigger.Flow" and trigger["states"] == ["FAILED"]
+    assert trigger["dependsOn"][0]["namespace"] == "conversa"
+    purge = load(next(p for p in FLOWS if p.stem == "purge-executions"))
+    executions = next(t for t in purge["tasks"] if t["id"] == "executions")
+    assert all(executions[f] is True for f in ("purgeExecution", "purgeLog", "purgeMetric", "purgeStorage"))

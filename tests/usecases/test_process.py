@@ -195,9 +195,21 @@ def test_sweep_requeues_dead_leases_and_lists_overdue_chats(world: World) -> Non
     assert batch is not None
     world.clock.sleep_ms(2_000)
     result = world.container.sweep()()
-    assert result.requeued == [CHAT] and result.overdue == [CHAT]
+    # Due 3 s ago: within the grace, its own processor may only be late (a loaded Kestra).
+    assert result.requeued == [CHAT] and result.overdue == []
+    world.clock.sleep_ms(60_000)
+    assert world.container.sweep()().overdue == [CHAT]
     assert world.process().status == "answered"
     assert world.container.sweep()().overdue == []
+
+
+def test_the_sweep_leaves_a_chat_to_its_own_processor_until_the_grace_is_over() -> None:
+    world = make_world(sweep_grace_ms=10_000)
+    world.say("Oi")
+    world.clock.sleep_ms(5_000 + 9_999)  # due (quiet 5 s) for 9.999 s
+    assert world.container.sweep()().overdue == []
+    world.clock.sleep_ms(1)
+    assert world.container.sweep()().overdue == [CHAT]
 
 
 def test_an_answer_names_its_sources_in_the_output_the_reply_and_the_history(world: World) -> None:

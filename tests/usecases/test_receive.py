@@ -8,22 +8,32 @@ from app.domain.messages import MessageKind
 from tests.usecases.conftest import CHAT, World, fixture_body, make_world
 
 
-def test_first_message_of_a_burst_asks_for_a_processor_the_rest_do_not(world: World) -> None:
+def test_every_message_of_a_burst_asks_for_its_own_processor(world: World) -> None:
     results = [world.say(t) for t in ("Oi", "tudo bem?", "vocês entregam?")]
     assert [r.status for r in results] == ["buffered"] * 3
-    assert [r.should_process for r in results] == [True, False, False]
+    assert [r.should_process for r in results] == [True, True, True]
     assert [r.pending for r in results] == [1, 2, 3]
     assert all(r.chat_id == CHAT for r in results)
 
 
-def test_the_processor_is_asked_for_when_the_quiet_period_would_end() -> None:
+def test_each_processor_is_due_when_its_message_quiet_period_ends() -> None:
     from datetime import datetime
 
     world = make_world(quiet_ms=2_000)
-    first, second = world.say("Oi"), world.say("tudo bem?")
-    at = datetime.fromisoformat(first.process_at.replace("Z", "+00:00"))
-    assert first.process_at.endswith("Z") and int(at.timestamp() * 1000) == world.clock.now_ms() + 2_000
-    assert second.process_at == ""  # a processor is already on its way
+    first = world.say("Oi")
+    world.clock.sleep_ms(700)
+    second = world.say("tudo bem?")
+    due = [datetime.fromisoformat(r.process_at.replace("Z", "+00:00")) for r in (first, second)]
+    assert first.process_at.endswith("Z")
+    assert [int(d.timestamp() * 1000) for d in due] == [
+        world.clock.now_ms() - 700 + 2_000,
+        world.clock.now_ms() + 2_000,
+    ]
+
+
+def test_a_message_that_is_not_buffered_asks_for_no_processor(world: World) -> None:
+    result = world.say("resposta do bot", from_me=True, by_api=True)
+    assert result.status == "ignored" and not result.should_process and result.process_at == ""
 
 
 def test_the_same_webhook_twice_is_buffered_once(world: World) -> None:

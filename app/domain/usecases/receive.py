@@ -110,10 +110,13 @@ class ReceiveMessage:
         screening = screen(message, self.chat_state.get(chat), self.rules, now)
 
         def result(status: str, pending: int = 0) -> ReceiveResult:
-            first = pending == 1
-            at = iso_utc(now + self.quiet_ms) if first else ""
+            # Every buffered message asks for its own processor, due when *its* quiet period ends:
+            # the one due last finds the burst over; the earlier ones find "not yet" and exit cheaply.
+            # (A time computed here is honoured per execution by Kestra; a loop interval is not.)
+            due = pending > 0
+            at = iso_utc(now + self.quiet_ms) if due else ""
             return ReceiveResult(
-                status, screening.reason, chat, message.message_id, pending, first, process_at=at
+                status, screening.reason, chat, message.message_id, pending, due, process_at=at
             )
 
         if screening.action is Action.IGNORE:

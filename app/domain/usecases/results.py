@@ -15,8 +15,9 @@ class ReceiveResult:
     pending: int = 0
     should_process: bool = False
     dead_letter_id: str = ""
-    # With should_process: when the chat's quiet period ends if nothing else arrives (ISO-8601,
-    # UTC): receive-whatsapp schedules the processor then, not at once, to find the burst over.
+    # With should_process: when this message's quiet period ends (ISO-8601, UTC). receive-whatsapp
+    # schedules a processor for then; if a later message came, that processor finds "not yet" and
+    # exits, and the later message's own processor answers the burst.
     process_at: str = ""
 
     @property

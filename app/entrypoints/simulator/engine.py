@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, TextIO
 
 from dependency_injector import providers
@@ -100,8 +101,9 @@ class Simulation:
         self.statuses[result.status] += 1
         if result.status != "buffered":
             self.transcript.write(self.clock.now_ms(), f"   · {result.status}: {result.reason}")
-        if result.should_process:
-            self._schedule_process(result.chat_id, self.clock.now_ms())
+        if result.should_process:  # as receive-whatsapp does: a processor due when this message's quiet ends
+            due = datetime.fromisoformat(result.process_at)
+            self._schedule_process(result.chat_id, int(due.timestamp() * 1000))
 
     def _schedule_process(self, chat_id: str, at_ms: int) -> None:
         self.clock.schedule(at_ms, lambda: self._run_process(chat_id))
@@ -112,8 +114,6 @@ class Simulation:
             self.answers += result.batches
         elif result.status in {"suppressed", "dead_lettered"}:
             self.transcript.write(self.clock.now_ms(), f"   · {result.status}: {result.reason}")
-        if result.retry_in_ms:
-            self._schedule_process(chat_id, self.clock.now_ms() + result.retry_in_ms)
 
     def _on_bot_event(self, event: SentEvent) -> None:
         now = self.clock.now_ms()

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The load benchmark of issue 7 (run by {@code bench/kestra_load.py}, never by {@code make test}:
+ * The Kestra load benchmark (run by {@code bench/kestra_load.py}, never by {@code make test}:
  * its name is not a test class name Surefire picks up). Many chats, each a burst of three messages
  * within two seconds, posted through the webhook route to the real flows on Kestra 2.0.0's engine
  * with the real {@code conversa}, Redis, S3 and the fake Uazapi; then it prints figures:
@@ -50,16 +50,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>System properties: {@code conversa.bench.chats} (100), {@code conversa.bench.spread.seconds}
  * (over how long the chats' first messages are spread, 100), {@code conversa.bench.timeout.seconds}
- * (600), {@code conversa.bench.flows.override} (a folder whose flows replace the shipped ones, for
- * the "before" baseline), and the harness's {@code conversa.kestra.worker.threads}.
+ * (600), {@code conversa.bench.flows.override} (a folder whose flows replace the shipped ones, to
+ * compare a variant), and the harness's {@code conversa.kestra.worker.threads}.
  */
 @ExtendWith({ConversaServicesExtension.class, KestraEngineExtension.class})
 class KestraLoadBench {
 
     static final String NAMESPACE = "conversa";
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Set<String> FLOWS = Set.of(
-        "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge");
+    static final Set<String> FLOWS = TestFlows.CONVERSA_FLOWS;
     /** Each chat's burst: three messages within two seconds. */
     static final List<String> BURST = List.of("Oi", "vocês fazem entrega?", "qual a taxa de entrega?");
     static final List<Duration> BURST_OFFSETS = List.of(Duration.ZERO, Duration.ofMillis(900), Duration.ofMillis(1800));
@@ -82,6 +81,8 @@ class KestraLoadBench {
         }
         Map<String, Instant> lastPosted = new ConcurrentHashMap<>();
         List<Throwable> failures = new ArrayList<>();
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long jvmCpuBefore = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
         Instant start = Instant.now().plusSeconds(1);
         ScheduledExecutorService posters = Executors.newScheduledThreadPool(16);
         for (int c = 0; c < chats; c++) {
@@ -141,7 +142,9 @@ class KestraLoadBench {
             }
         }
         latencies.sort(Comparator.naturalOrder());
+        long jvmCpuNanos = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() - jvmCpuBefore;
         List<Execution> processors = engine.executions(NAMESPACE, "process-conversation");
+        Map<String, double[]> commands = commandRuns(engine);
 
         String figures = String.join("\n",
             "BENCH flows: " + (override.isEmpty() ? "as shipped (flows/)" : "flows/ with " + override),
@@ -157,6 +160,17 @@ class KestraLoadBench {
             String.format(Locale.ROOT, "BENCH latency minus the quiet period: p50 %.2f s, p95 %.2f s",
                 (percentile(latencies, 50) - quietMs) / 1000.0, (percentile(latencies, 95) - quietMs) / 1000.0));
         System.out.println(figures);
+        StringBuilder runs = new StringBuilder("BENCH `conversa` runs per burst:");
+        StringBuilder cpu = new StringBuilder(String.format(Locale.ROOT,
+            "BENCH CPU seconds per burst: Kestra JVM (engine, harness, webhook posting) %.2f", jvmCpuNanos / 1e9 / chats));
+        double total = jvmCpuNanos / 1e9;
+        for (var command : commands.entrySet()) {
+            runs.append(String.format(Locale.ROOT, " %s %.2f", command.getKey(), command.getValue()[0] / chats));
+            cpu.append(String.format(Locale.ROOT, ", %s %.2f", command.getKey(), command.getValue()[1] / chats));
+            total += command.getValue()[1];
+        }
+        System.out.println(runs);
+        System.out.println(cpu.append(String.format(Locale.ROOT, "; total %.2f", total / chats)));
         for (String flow : List.of("receive-whatsapp", "process-conversation", "sweep-conversations")) {
             System.out.println("BENCH " + flow + " executions by state: " + statesOf(engine.executions(NAMESPACE, flow)));
         }
@@ -170,6 +184,36 @@ class KestraLoadBench {
         System.out.println("BENCH sweep-conversations: median gap between runs " + percentile(gaps, 50) / 1000.0 + " s");
         explainLostChats(engine, all, sent);
         FLOWS.forEach(id -> engine.deleteFlow(NAMESPACE, id));
+    }
+
+    /**
+     * For each command the flows run (receive, process, sweep): how many times it ran (every
+     * attempt) and the CPU seconds it used, as each run reported them (`cpu_seconds`, from the
+     * process's start: interpreter and imports included). A run that died before reporting counts
+     * as a run without CPU.
+     */
+    private static Map<String, double[]> commandRuns(KestraEngine engine) {
+        Map<String, double[]> totals = new java.util.TreeMap<>();
+        Map<String, String[]> tasks = Map.of(
+            "receive", new String[] {"receive-whatsapp", "receive"},
+            "process", new String[] {"process-conversation", "process"},
+            "sweep", new String[] {"sweep-conversations", "sweep"});
+        for (var command : tasks.entrySet()) {
+            double[] sum = new double[2];
+            for (Execution execution : engine.executions(NAMESPACE, command.getValue()[0])) {
+                for (var run : execution.findTaskRunsByTaskId(command.getValue()[1])) {
+                    sum[0] += run.getAttempts() == null ? 1 : Math.max(1, run.getAttempts().size());
+                }
+                if (!execution.findTaskRunsByTaskId(command.getValue()[1]).isEmpty()) {
+                    Object vars = engine.taskOutputs(execution, command.getValue()[1]).get("vars");
+                    if (vars instanceof Map<?, ?> map && map.get("cpu_seconds") instanceof Number seconds) {
+                        sum[1] += seconds.doubleValue();
+                    }
+                }
+            }
+            totals.put(command.getKey(), sum);
+        }
+        return totals;
     }
 
     private static Map<String, Long> statesOf(List<Execution> executions) {
@@ -188,8 +232,7 @@ class KestraLoadBench {
                 }
             }
             for (Execution e : engine.executions(NAMESPACE, "receive-whatsapp")) {
-                String body = String.valueOf(e.getInputs().get("body"));
-                if (body.contains(chat.number())) {
+                if (chat.id().equals(engine.flowOutputs(e).get("chat_id"))) {
                     System.out.println(KestraEngine.describe(e) + " outputs " + engine.flowOutputs(e));
                 }
             }

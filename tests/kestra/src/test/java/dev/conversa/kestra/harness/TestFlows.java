@@ -4,9 +4,15 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Set;
 
 /** Where the flows under test are: the repository's own, and the harness's small ones. */
 public final class TestFlows {
+
+    /** The ids of the flows in the repository's {@code flows/}: what must load, and what a test unloads. */
+    public static final Set<String> CONVERSA_FLOWS = Set.of(
+        "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge",
+        "purge-executions", "alert-on-failure");
 
     /** The namespace of every flow under src/test/resources/flows: apart from Conversa's own. */
     public static final String HARNESS_NAMESPACE = "conversa.harness";

@@ -5,9 +5,12 @@ import io.kestra.core.models.flows.Flow;
 import io.kestra.core.repositories.FlowRepositoryInterface;
 import io.kestra.core.serializers.JacksonMapper;
 import io.kestra.core.services.WebhookService;
+import io.kestra.core.storages.StorageContext;
+import io.kestra.core.storages.StorageInterface;
 import io.kestra.core.utils.IdUtils;
 import io.kestra.plugin.core.trigger.AbstractWebhookTrigger;
 import io.kestra.plugin.core.trigger.WebhookContext;
+
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -24,6 +27,7 @@ import jakarta.inject.Inject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +46,11 @@ import java.util.TreeMap;
  * one in the URL, 404 otherwise) and then hands the request to the trigger's own
  * {@code evaluate(WebhookContext)} from Kestra core, which renders the trigger's inputs, creates
  * and queues the execution, and chooses the response. Written from Kestra's public API only.
+ *
+ * <p>A trigger with {@code fetchType: STORE} gets the request's bytes as they arrived, stored in
+ * Kestra's internal storage under the execution the call will create (its id minted first, as
+ * {@link WebhookContext} documents), and handed over as {@code storedBodyUri}: the flow reads it
+ * as {@code trigger.uri}. Any other fetch type gets the body as text, as before.
  */
 @Controller("/api/v1/{tenant}/executions/webhook")
 public class WebhookRoute {
@@ -54,6 +63,9 @@ public class WebhookRoute {
     @Inject
     WebhookService webhookService;
 
+    @Inject
+    StorageInterface storage;
+
     /** Blocking pool: {@code evaluate} waits on Kestra's queue, which must not happen on the event loop. */
     @ExecuteOn(TaskExecutors.BLOCKING)
     @Post(uri = "/{namespace}/{flowId}/{key}", consumes = MediaType.ALL, produces = MediaType.ALL)
@@ -63,7 +75,7 @@ public class WebhookRoute {
         @PathVariable String flowId,
         @PathVariable String key,
         HttpRequest<?> request,
-        @Body @Nullable String body
+        @Body @Nullable byte[] body
     ) throws Exception {
         Optional<Flow> flow = flowRepository.findByIdForExecutionWithoutAcl(tenant, namespace, flowId);
         if (flow.isEmpty()) {
@@ -74,17 +86,30 @@ public class WebhookRoute {
             return notFound("Webhook not found");
         }
 
+        String executionId = IdUtils.create();
+        byte[] bytes = body == null ? new byte[0] : body;
+        boolean store = trigger.get().getFetchType() == AbstractWebhookTrigger.FetchType.STORE;
+        URI stored = store ? storeBody(flow.get(), trigger.get(), executionId, bytes) : null;
         WebhookContext context = WebhookContext.builder()
-            .request(toKestraRequest(request, body))
+            .request(toKestraRequest(request, store ? "" : new String(bytes, StandardCharsets.UTF_8)))
             .flow(flow.get())
             .trigger(trigger.get())
             .webhookService(webhookService)
-            .executionId(IdUtils.create())
+            .executionId(executionId)
+            .storedBodyUri(stored)
             // No .path(...): it is for webhook routes with a sub-path, and evaluate answers 404 with one.
             .build();
 
         io.kestra.core.http.HttpResponse<?> answer = trigger.get().evaluate(context).block();
         return toMicronautResponse(Objects.requireNonNull(answer, "Webhook.evaluate answered nothing"));
+    }
+
+    /** The request's bytes, unchanged, in the internal storage of the execution this call creates. */
+    private URI storeBody(Flow flow, AbstractWebhookTrigger trigger, String executionId, byte[] bytes) throws Exception {
+        StorageContext context = StorageContext.forTrigger(
+            flow.getTenantId(), flow.getNamespace(), flow.getId(), executionId, trigger.getId());
+        URI uri = URI.create(context.getContextStorageURI() + "/body");
+        return storage.put(flow.getTenantId(), flow.getNamespace(), uri, new ByteArrayInputStream(bytes));
     }
 
     /** The enabled webhook trigger of the flow whose key, once rendered (it may use secret()), is {@code key}. */

@@ -14,6 +14,7 @@ import dev.conversa.kestra.harness.UazapiFixtures;
 import dev.conversa.kestra.harness.UazapiFixtures.Chat;
 import io.kestra.core.models.executions.Execution;
 import io.kestra.core.models.flows.State;
+import io.kestra.core.storages.StorageInterface;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -25,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,8 +66,7 @@ class ConversaEndToEndTest {
 
     private static final Logger log = LoggerFactory.getLogger(ConversaEndToEndTest.class);
     static final String NAMESPACE = "conversa";
-    static final Set<String> FLOWS = Set.of(
-        "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge");
+    static final Set<String> FLOWS = TestFlows.CONVERSA_FLOWS;
     static final ObjectMapper JSON = new ObjectMapper();
     static final String WEBHOOK_KEY = ConversaServices.secret("WEBHOOK_KEY");
     /** CONVERSA_QUIET_MS, as the pom sets it for the commands. */
@@ -82,6 +83,8 @@ class ConversaEndToEndTest {
     static final Chat KNOWLEDGE = UazapiFixtures.chat("5541990000006");
     static final Chat MALFORMED = UazapiFixtures.chat("5541990000007");
     static final Chat FORGED = UazapiFixtures.chat("5541990000008");
+    static final Chat SHORT_GAP = UazapiFixtures.chat("5541990000009");
+    static final Chat LONG_GAP = UazapiFixtures.chat("5541990000010");
 
     /** The part the killed processor was sending when it died (stalled at the fake Uazapi). */
     static UazapiRequest orphanStalledPart;
@@ -127,23 +130,23 @@ class ConversaEndToEndTest {
         for (Execution receive : receives) {
             assertSucceeded(engine, receive);
             assertEquals("buffered", engine.flowOutputs(receive).get("status"), () -> engine.explain(receive));
+            assertEquals(State.Type.SUCCESS, taskState(receive, "start-processing"),
+                "every message schedules a processor, due when its own quiet period ends");
         }
-        // The first message woke the chat's buffer up and started the one processor; the others joined it.
-        assertEquals(List.of(State.Type.SUCCESS, State.Type.SKIPPED, State.Type.SKIPPED),
-            receives.stream().map(r -> taskState(r, "start-processing")).toList(),
-            "start-processing runs for the first message of the burst only");
 
         Execution answered = awaitAnswer(engine, BURST);
-        // The processor was scheduled for when the first message's quiet period would end
-        // (receive's process_at), not started at once to find the customer still typing.
-        Map<?, ?> receiveVars = (Map<?, ?>) engine.taskOutputs(receives.getFirst(), "receive").get("vars");
-        Instant processAt = Instant.parse(receiveVars.get("process_at").toString());
-        String processorId = engine.taskOutputs(receives.getFirst(), "start-processing").get("executionId").toString();
-        Execution processor = engine.awaitTerminal(processorId, ANSWER_TIMEOUT);
-        assertEquals(processAt, processor.getScheduleDate(), () -> engine.explain(processor));
-        Instant running = processor.getState().getHistories().stream()
-            .filter(h -> h.getState() == State.Type.RUNNING).findFirst().orElseThrow().getDate();
-        assertFalse(running.isBefore(processAt), () -> "started at " + running + ", before " + processAt);
+        // Each processor was scheduled for its message's process_at (a date Kestra renders per
+        // execution) and did not start before it.
+        for (Execution receive : receives) {
+            Instant processAt = Instant.parse(taskVars(engine, receive, "receive").get("process_at").toString());
+            String processorId = engine.taskOutputs(receive, "start-processing").get("executionId").toString();
+            Execution processor = engine.awaitTerminal(processorId, ANSWER_TIMEOUT);
+            assertSucceeded(engine, processor);
+            assertEquals(processAt, processor.getScheduleDate(), () -> engine.explain(processor));
+            Instant running = processor.getState().getHistories().stream()
+                .filter(h -> h.getState() == State.Type.RUNNING).findFirst().orElseThrow().getDate();
+            assertFalse(running.isBefore(processAt), () -> "started at " + running + ", before " + processAt);
+        }
         List<UazapiRequest> requests = services.uazapiRequestsFor(BURST.number());
         List<UazapiRequest> parts = sent(requests);
         assertEquals(partsSent(engine, answered), parts.size(), () -> "one answer: " + requests);
@@ -167,9 +170,45 @@ class ConversaEndToEndTest {
             "the parts arrived in the order the answer was composed");
         assertTrue(turns.get(1).get("text").toString().contains("R$ 7,00"), "answered from the knowledge base");
 
+        assertFalse(parts.getFirst().at().isBefore(lastPosted.plus(QUIET)), "answered once the customer was quiet");
+        assertTrue(processRuns(engine, BURST) <= texts.size(), () -> "one `conversa process` per message at most, got "
+            + processRuns(engine, BURST));
         Duration latency = Duration.between(lastPosted, parts.getFirst().at()).minus(QUIET);
-        log.info("burst: first part {} ms after the quiet period that followed the last webhook ({} process-conversation iteration(s))",
-            latency.toMillis(), engine.taskOutputs(answered, "until-answered").get("iterationCount"));
+        log.info("burst: first part {} ms after the quiet period that followed the last webhook ({} `conversa process` runs)",
+            latency.toMillis(), processRuns(engine, BURST));
+    }
+
+    /**
+     * Two bursts in a row that need different waits each wait their own. A flow whose wait is a
+     * value rendered from one execution's outputs (a LoopUntil interval, a Pause duration) fails
+     * this: Kestra caches that value with the flow, so the second burst waits the first one's wait
+     * (here: it comes back every 0.3 s for 4 s, running `conversa process` a dozen times).
+     */
+    @Test
+    @Order(0)
+    void two_bursts_needing_different_waits_each_wait_their_own(ConversaServices services, KestraEngine engine)
+        throws Exception {
+        for (var burst : List.of(Map.entry(SHORT_GAP, Duration.ofMillis(300)), Map.entry(LONG_GAP, Duration.ofSeconds(4)))) {
+            Chat chat = burst.getKey();
+            String first = post(engine, chat.customer("Oi, bom dia", chat.number() + "-1"));
+            Thread.sleep(burst.getValue());
+            Instant lastPosted = Instant.now();
+            String second = post(engine, chat.customer("vocês fazem entrega?", chat.number() + "-2"));
+            for (String receive : List.of(first, second)) {
+                Execution done = engine.awaitTerminal(receive, ANSWER_TIMEOUT);
+                assertEquals("buffered", engine.flowOutputs(done).get("status"), () -> engine.explain(done));
+            }
+
+            awaitAnswer(engine, chat);
+            List<UazapiRequest> parts = sent(services.uazapiRequestsFor(chat.number()));
+            assertFalse(parts.getFirst().at().isBefore(lastPosted.plus(QUIET)),
+                () -> chat.number() + " was answered before its customer had been quiet for " + QUIET);
+            int runs = processRuns(engine, chat);
+            assertTrue(runs <= 2, () -> chat.number() + ": " + runs + " `conversa process` runs for a burst of 2 messages");
+            log.info("wait {}: {} ms between the messages, first part {} ms after the quiet period, {} process runs",
+                chat.number(), burst.getValue().toMillis(),
+                Duration.between(lastPosted, parts.getFirst().at()).minus(QUIET).toMillis(), runs);
+        }
     }
 
     // ---- 2. what must not be answered twice, or at all ----------------------------------------
@@ -208,14 +247,16 @@ class ConversaEndToEndTest {
     @Test
     @Order(4)
     void the_owner_typing_on_the_phone_pauses_the_bot(ConversaServices services, KestraEngine engine) throws Exception {
-        // The customer writes; while the processor waits for the quiet period, the owner answers
-        // from the phone: the processor finds the chat taken over and sends nothing.
-        String customerFirst = post(engine, TAKEOVER.customer("Oi, vocês abrem no domingo?", "TAKEOVER-1"));
-        Thread.sleep(500);
+        // The customer writes; while their processor waits for the quiet period, the owner answers
+        // from the phone: the processor finds the chat taken over and sends nothing. The owner's
+        // webhook is posted once the customer's was taken in, so nothing rests on the order in
+        // which Kestra runs two executions.
+        Execution customer = engine.awaitTerminal(
+            post(engine, TAKEOVER.customer("Oi, vocês abrem no domingo?", "TAKEOVER-1")), ANSWER_TIMEOUT);
+        assertEquals("buffered", engine.flowOutputs(customer).get("status"), () -> engine.explain(customer));
         Execution owner = engine.awaitTerminal(
             post(engine, TAKEOVER.owner("Oi! Abrimos sim, das 7h às 13h.", "TAKEOVER-2")), ANSWER_TIMEOUT);
         assertEquals("takeover", engine.flowOutputs(owner).get("status"), () -> engine.explain(owner));
-        assertEquals("buffered", engine.flowOutputs(engine.awaitTerminal(customerFirst, ANSWER_TIMEOUT)).get("status"));
 
         List<Execution> processors = engine.awaitTerminalExecutions(NAMESPACE, "process-conversation",
             about(TAKEOVER), 1, ANSWER_TIMEOUT);
@@ -239,7 +280,7 @@ class ConversaEndToEndTest {
 
     @Test
     @Order(5)
-    void a_malformed_body_fails_receive_with_a_one_line_reason_and_is_kept_raw(
+    void a_malformed_body_fails_receive_with_a_one_line_reason_is_kept_raw_and_not_retried(
         ConversaServices services, KestraEngine engine) throws Exception {
         // A real body cut short, as a dropped connection would deliver it: not JSON at all.
         String full = MALFORMED.customer("Vocês têm pão sem glúten?", "MALFORMED-1");
@@ -253,30 +294,42 @@ class ConversaEndToEndTest {
         assertEquals("rejected", vars.get("status"));
         assertTrue(reason.startsWith("webhook body is not JSON: "), reason);
         assertFalse(reason.contains("\n"), "one line");
-        assertTrue(engine.logs(receive.getId()).contains("ERROR receive: conversa receive: rejected: " + reason),
-            () -> "the reason is the ERROR line of the failed task: " + engine.explain(receive));
-        assertEquals(State.Type.FAILED, taskState(receive, "receive"));
-        assertTrue(receive.findTaskRunsByTaskId("start-processing").isEmpty(), "no processor for a body that was not read");
+        assertRejectedOnce(engine, receive, reason);
 
-        // Kept raw. The task is retried (3 attempts), and each attempt keeps it: at least one.
         CommandRun listing = services.conversa(Map.of(), "dead-letters", "--limit", "1000");
         assertEquals(0, listing.exitCode(), listing.stderr());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> letters = (List<Map<String, Object>>) listing.result().get("dead_letters");
-        List<Map<String, Object>> ours = letters.stream().filter(l -> truncated.equals(l.get("body"))).toList();
-        assertFalse(ours.isEmpty(), () -> "no dead letter holds the raw body; the store has: " + letters);
-        ours.forEach(letter -> {
-            // Not JSON, so its instance token cannot be read: kept among the bodies rejected as not authentic.
-            assertEquals("auth", letter.get("source"));
-            assertEquals(reason, letter.get("reason"));
-        });
+        List<Map<String, Object>> ours = letters.stream().filter(l -> String.valueOf(l.get("body")).startsWith(
+            truncated.substring(0, 40))).toList();
+        assertEquals(1, ours.size(), () -> "one dead letter holds the raw body; the store has: " + letters);
+        // Not JSON, so its instance token cannot be read: kept among the bodies rejected as not authentic.
+        assertEquals("auth", ours.getFirst().get("source"));
+        assertEquals(reason, ours.getFirst().get("reason"));
+    }
+
+    /**
+     * A rejected body is not a failure to retry: `conversa receive` ran once and succeeded (it kept
+     * the body), the `rejected` Fail task failed the execution with the reason, and no processor
+     * was started.
+     */
+    private static void assertRejectedOnce(KestraEngine engine, Execution receive, String reason) {
+        var runs = receive.findTaskRunsByTaskId("receive");
+        assertEquals(1, runs.size());
+        assertEquals(State.Type.SUCCESS, runs.getFirst().getState().getCurrent(), () -> engine.explain(receive));
+        int attempts = runs.getFirst().getAttempts() == null ? 1 : runs.getFirst().getAttempts().size();
+        assertEquals(1, attempts, () -> "a rejected body is not retried: " + engine.explain(receive));
+        assertEquals(State.Type.FAILED, taskState(receive, "rejected"), () -> engine.explain(receive));
+        assertTrue(engine.logs(receive.getId()).stream().anyMatch(line -> line.contains("conversa receive: rejected: " + reason)),
+            () -> "the reason is the execution's error: " + engine.explain(receive));
+        assertTrue(receive.findTaskRunsByTaskId("start-processing").isEmpty(), "no processor for a rejected body");
     }
 
     // ---- 4. a forged webhook -------------------------------------------------------------------
 
     @Test
     @Order(8)
-    void a_forged_webhook_fails_receive_changes_nothing_and_sends_nothing(
+    void a_forged_webhook_fails_receive_changes_nothing_sends_nothing_and_is_not_retried(
         ConversaServices services, KestraEngine engine) throws Exception {
         // "parar" would opt the customer out and send the confirmation: a forged one must do neither.
         Execution receive = engine.awaitTerminal(post(engine, FORGED.forged("parar", "FORGED-1")), ANSWER_TIMEOUT);
@@ -285,7 +338,7 @@ class ConversaEndToEndTest {
         Map<String, Object> vars = taskVars(engine, receive, "receive");
         assertEquals("rejected", vars.get("status"));
         assertEquals("webhook rejected: wrong token for instance 'eKoB39'", vars.get("reason"));
-        assertTrue(receive.findTaskRunsByTaskId("start-processing").isEmpty(), "no processor for a forged body");
+        assertRejectedOnce(engine, receive, vars.get("reason").toString());
         String logs = String.join("\n", engine.logs(receive.getId()));
         assertFalse(logs.contains(UazapiFixtures.FORGED_TOKEN) || logs.contains(ConversaServices.secret("UAZAPI_TOKEN")),
             "no token in the logs");
@@ -356,6 +409,157 @@ class ConversaEndToEndTest {
             .map(UazapiRequest::text).toList(), "the killed processor's part was never answered by Uazapi");
         assertEquals(orphanStalledPart.text(), delivered.getFirst().text(),
             "the sweep's processor resumed the reply the killed one had composed");
+    }
+
+    // ---- 6. what reaches a command ------------------------------------------------------------
+
+    /** Uazapi's exact bytes reach `conversa receive`: nothing parses and re-serialises them on the way. */
+    @Test
+    @Order(9)
+    void the_exact_bytes_uazapi_sent_reach_conversa_receive(KestraEngine engine) throws Exception {
+        String echo = ECHO.sentByApi("Olá! Aqui é o assistente virtual.", "BYTES-1");
+        // What a JSON round trip would change: a null, 1.50, 1e2, escapes, a 20-digit number.
+        String odd = "{\"extra\":{\"a\":null,\"b\":1.50,\"c\":1e2,\"d\":\"\\u00e9\\/x\\ud83d\\ude00\","
+            + "\"n\":12345678901234567890},"
+            + echo.substring(echo.indexOf('{') + 1);
+        String notJson = "isto não é JSON {{ 7*7 }} \\u00e9 \"token\": ";
+        for (String body : List.of(odd, notJson)) {
+            Execution receive = engine.awaitTerminal(post(engine, body), ANSWER_TIMEOUT);
+            Map<String, Object> vars = taskVars(engine, receive, "receive");
+            assertEquals(sha256(body), vars.get("body_sha256"), () -> "other bytes reached conversa: " + engine.explain(receive));
+            bytesExecutions.add(receive);
+        }
+        assertEquals("ignored", taskVars(engine, bytesExecutions.getFirst(), "receive").get("status"));
+        assertEquals("rejected", taskVars(engine, bytesExecutions.getLast(), "receive").get("status"));
+    }
+
+    /**
+     * A command's environment holds the CONVERSA_* settings and the secrets its flow grants, and
+     * nothing else: not Kestra's configuration, not another service's password, not a secret the
+     * flow did not ask for. Run with process-conversation's own `env` and the flows' `. conversa-env`.
+     */
+    @Test
+    @Order(10)
+    void a_command_sees_only_the_conversa_settings_and_the_secrets_its_flow_grants(KestraEngine engine) throws Exception {
+        Map<String, Object> processTask = flowTask("process-conversation.yml", "process");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> env = new java.util.LinkedHashMap<>((Map<String, Object>) processTask.get("env"));
+        List<?> commands = (List<?>) processTask.get("commands");
+        assertEquals(". conversa-env", commands.getFirst(), "the flow's commands start by dropping what they must not see");
+        Map<String, Object> flow = Map.of(
+            "id", "command-environment",
+            "namespace", TestFlows.HARNESS_NAMESPACE,
+            "tasks", List.of(Map.of(
+                "id", "names",
+                "type", "io.kestra.plugin.scripts.shell.Commands",
+                "taskRunner", Map.of("type", "io.kestra.plugin.core.runner.Process"),
+                "env", env,
+                "commands", List.of(commands.getFirst(),
+                    "python3 -c \"import json, os; print('::' + json.dumps({'outputs': {'names': sorted(os.environ)}}) + '::')\""))));
+        Path dir = Files.createTempDirectory("command-environment");
+        Files.writeString(dir.resolve("command-environment.yml"), io.kestra.core.serializers.JacksonMapper.ofYaml().writeValueAsString(flow));
+        assertTrue(engine.loadFlows(dir).missing(Set.of("command-environment")).isEmpty());
+        try {
+            Execution run = engine.run(TestFlows.HARNESS_NAMESPACE, "command-environment", Map.of(), ANSWER_TIMEOUT);
+            assertSucceeded(engine, run);
+            @SuppressWarnings("unchecked")
+            List<String> names = (List<String>) taskVars(engine, run, "names").get("names");
+            log.info("a command's environment: {}", names);
+            Set<String> basics = Set.of("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "WORKING_DIR", "OUTPUT_DIR", "PWD");
+            List<String> others = names.stream()
+                .filter(n -> !n.startsWith("CONVERSA_") && !n.startsWith("LC_") && !basics.contains(n)).toList();
+            assertEquals(List.of(), others, "variables a command must not see");
+            assertTrue(names.containsAll(List.of("CONVERSA_UAZAPI_TOKEN", "CONVERSA_OPENAI_API_KEY", "CONVERSA_S3_SECRET_KEY",
+                "CONVERSA_REDIS_URL")), () -> "the settings and the granted secrets: " + names);
+            assertTrue(System.getenv().keySet().stream().anyMatch(n -> n.startsWith("SECRET_"))
+                && System.getenv("KESTRA_CONFIGURATION") != null, "the worker's environment does hold them");
+        } finally {
+            engine.deleteFlow(TestFlows.HARNESS_NAMESPACE, "command-environment");
+        }
+    }
+
+    /** Every FAILED execution in the namespace is seen by alert-on-failure, which messages the operator once per flow and hour. */
+    @Test
+    @Order(11)
+    void failed_executions_are_reported_to_the_operator_once_per_flow_and_hour(ConversaServices services, KestraEngine engine) {
+        String operator = System.getenv("CONVERSA_ALERT_CHAT");
+        List<Execution> failed = engine.executions(NAMESPACE, "receive-whatsapp").stream()
+            .filter(e -> e.getState().getCurrent() == State.Type.FAILED).toList();
+        assertTrue(failed.size() >= 2, "the rejected bodies above failed their executions");
+        for (Execution one : failed) {
+            Execution alert = engine.awaitExecution(NAMESPACE, "alert-on-failure", a -> KestraEngine.hasEnded(a)
+                && one.getId().equals(a.getTrigger() == null ? null : a.getTrigger().getVariables().get("executionId")),
+                ANSWER_TIMEOUT);
+            assertSucceeded(engine, alert);
+            assertTrue(engine.logs(alert.getId()).stream().anyMatch(l -> l.contains("receive-whatsapp") && l.contains("FAILED")),
+                () -> engine.explain(alert));
+        }
+        List<UazapiRequest> alerts = sent(services.uazapiRequestsFor(operator));
+        assertEquals(1, alerts.size(), () -> "one message for receive-whatsapp's failures this hour: " + alerts);
+        assertTrue(alerts.getFirst().text().contains("receive-whatsapp"), alerts.getFirst()::text);
+    }
+
+    /** Kestra's logs of every execution above never show a secret, nor the configuration's password. */
+    @Test
+    @Order(97)
+    void no_log_shows_a_secret(KestraEngine engine) {
+        List<String> secrets = new ArrayList<>(System.getenv().entrySet().stream()
+            .filter(e -> e.getKey().startsWith("SECRET_"))
+            .map(e -> ConversaServices.secret(e.getKey().substring("SECRET_".length()))).toList());
+        secrets.add("suite-database-password");
+        secrets.add(System.getenv("MINIO_ROOT_PASSWORD"));
+        int lines = 0;
+        for (String flow : FLOWS) {
+            for (Execution execution : engine.executions(NAMESPACE, flow)) {
+                for (String line : engine.logs(execution.getId())) {
+                    lines++;
+                    for (String secret : secrets) {
+                        assertFalse(line.contains(secret), () -> "a secret in " + flow + "'s log: " + line);
+                    }
+                }
+            }
+        }
+        assertTrue(lines > 0, "there were logs to look at");
+    }
+
+    /** purge-executions deletes the executions that ended, with their logs and stored bodies. */
+    @Test
+    @Order(98)
+    void purge_executions_deletes_what_ended_with_its_logs_and_stored_bodies(KestraEngine engine) throws Exception {
+        Execution old = bytesExecutions.getFirst();
+        URI body = URI.create(old.getTrigger().getVariables().get("uri").toString());
+        StorageInterface storage = engine.bean(StorageInterface.class);
+        assertTrue(storage.exists(old.getTenantId(), NAMESPACE, body), "the webhook body was stored");
+        assertFalse(engine.logs(old.getId()).isEmpty());
+
+        Execution purge = engine.run(NAMESPACE, "purge-executions", Map.of("retention_days", 0), Duration.ofMinutes(2));
+
+        assertSucceeded(engine, purge);
+        assertTrue(((Number) engine.taskOutputs(purge, "executions").get("executionsCount")).intValue() > 0,
+            () -> engine.explain(purge));
+        assertTrue(engine.execution(old.getId()).isEmpty(), "the execution is gone");
+        assertFalse(storage.exists(old.getTenantId(), NAMESPACE, body), "its stored body is gone");
+        assertTrue(engine.logs(old.getId()).isEmpty(), "its logs are gone");
+    }
+
+    static final List<Execution> bytesExecutions = new ArrayList<>();
+
+    /** A task of one of the repository's flows, as written. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> flowTask(String file, String taskId) throws IOException {
+        Map<String, Object> flow = io.kestra.core.serializers.JacksonMapper.ofYaml()
+            .readValue(TestFlows.conversaFlows().resolve(file).toFile(), Map.class);
+        return ((List<Map<String, Object>>) flow.get("tasks")).stream()
+            .filter(t -> taskId.equals(t.get("id"))).findFirst().orElseThrow();
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---- set-up ---------------------------------------------------------------------------------
@@ -452,6 +656,14 @@ class ConversaEndToEndTest {
             assertTrue(engine.executions(NAMESPACE, "process-conversation").stream().noneMatch(about(chat)),
                 "no processor was started for " + chat.id());
         }
+    }
+
+    /** How many times the chat's processors ran `conversa process` (every attempt of every execution). */
+    private static int processRuns(KestraEngine engine, Chat chat) {
+        return engine.executions(NAMESPACE, "process-conversation").stream().filter(about(chat))
+            .flatMap(e -> e.findTaskRunsByTaskId("process").stream())
+            .mapToInt(run -> run.getAttempts() == null ? 1 : Math.max(1, run.getAttempts().size()))
+            .sum();
     }
 
     private static List<UazapiRequest> sent(List<UazapiRequest> requests) {
