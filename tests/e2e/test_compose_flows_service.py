@@ -73,6 +73,12 @@ def test_the_description_kept_is_the_multipart_import_with_a_file_part() -> None
     assert {"basicAuth": []} in path_item["post"]["security"] and schemes["basicAuth"]["scheme"] == "basic"
 
 
+def test_the_flows_service_waits_for_a_healthy_kestra_and_runs_once() -> None:
+    service = flows_service()
+    assert service["depends_on"]["kestra"] == {"condition": "service_healthy"}
+    assert service["restart"] == "no"
+
+
 def test_the_flows_service_loads_every_flow_byte_for_byte(kestra: KestraImportStandIn) -> None:
     done = run_service(kestra.url)
     assert done.returncode == 0, done.stderr

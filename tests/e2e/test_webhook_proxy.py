@@ -7,7 +7,9 @@ machine, where a stand-in records what reaches "Kestra".
 
 from __future__ import annotations
 
+import base64
 import http.client
+import re
 import shutil
 import socket
 import subprocess
@@ -27,7 +29,17 @@ from tests.servers.redis import free_port
 ROOT = Path(__file__).parents[2]
 CONFIG = ROOT / "deploy" / "webhook-proxy.conf"
 WEBHOOK = "/api/v1/main/executions/webhook/conversa/receive-whatsapp/"
-KEY = "change-me-to-a-long-random-key"
+
+
+def example_webhook_key() -> str:
+    """The key .env.example ships (SECRET_WEBHOOK_KEY, base64): the proxy must let it through."""
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    found = re.search(r"^SECRET_WEBHOOK_KEY=(\S+)", text, re.MULTILINE)
+    assert found, "SECRET_WEBHOOK_KEY is not in .env.example"
+    return base64.b64decode(found.group(1)).decode()
+
+
+KEY = example_webhook_key()
 
 
 @dataclass
