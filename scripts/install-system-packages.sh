@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests run for real: Redis, tesseract (+ Portuguese), espeak-ng (to make
-# a voice note), fonts with accents (to render OCR test images), Maven (the Kestra suite).
+# a voice note), fonts with accents (to render OCR test images), Maven (the Kestra suite), curl
+# (runs the compose `flows` service's script) and nginx (runs the tunnel's webhook proxy config).
 # Idempotent; needs root.
 set -euo pipefail
-packages=(redis-server tesseract-ocr tesseract-ocr-por espeak-ng fonts-dejavu-core maven)
+packages=(redis-server tesseract-ocr tesseract-ocr-por espeak-ng fonts-dejavu-core maven curl nginx)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
