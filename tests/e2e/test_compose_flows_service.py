@@ -42,10 +42,14 @@ def compose_script() -> str:
     return str(script).replace("$$", "$")
 
 
-def run_service(url: str, flows_dir: Path = ROOT / "flows") -> subprocess.CompletedProcess[str]:
+def run_service(
+    url: str, flows_dir: Path = ROOT / "flows", timezone: str = "America/Sao_Paulo"
+) -> subprocess.CompletedProcess[str]:
     """Run the script with the service's environment, Kestra's URL and folder pointed here."""
     service = flows_service()
     env = {name: str(value) for name, value in service["environment"].items()}
+    assert env["TIMEZONE"] == "${CONVERSA_TIMEZONE:-America/Sao_Paulo}"
+    env["TIMEZONE"] = timezone  # what compose interpolates from .env
     env |= {"KESTRA_ADMIN_USER": USER, "KESTRA_ADMIN_PASSWORD": PASSWORD, "RETRY_DELAY_SECONDS": "1"}
     mounts = dict(volume.split(":")[1::-1] for volume in service["volumes"])
     assert mounts[env["FLOWS_DIR"]] == "./flows", "the script must read the mounted flows/"
@@ -87,6 +91,22 @@ def test_the_flows_service_loads_every_flow_byte_for_byte(kestra: KestraImportSt
         assert upload.content == flow.read_bytes(), flow.name
         assert upload.tenant == "main" and upload.query == {"failOnError": "true"}
     assert f"{len(FLOWS)} flows loaded" in done.stdout
+
+
+def test_the_flows_service_puts_the_business_timezone_in_the_schedules(kestra: KestraImportStandIn) -> None:
+    done = run_service(kestra.url, timezone="America/Manaus")
+    assert done.returncode == 0, done.stderr
+    schedules = 0
+    for upload, flow in zip(kestra.uploads, FLOWS, strict=True):
+        assert upload.filename == flow.name
+        sent = yaml.safe_load(upload.content)
+        for trigger in sent.get("triggers", []):
+            if trigger["type"].endswith("trigger.Schedule"):
+                assert trigger["timezone"] == "America/Manaus", flow.name
+                schedules += 1
+        # Nothing else changed.
+        assert upload.content.replace(b"America/Manaus", b"America/Sao_Paulo") == flow.read_bytes()
+    assert schedules >= 3
 
 
 def test_the_flows_service_stops_non_zero_naming_the_flow_kestra_refuses(

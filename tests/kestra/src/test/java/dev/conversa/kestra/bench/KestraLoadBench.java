@@ -183,7 +183,7 @@ class KestraLoadBench {
         gaps.sort(Comparator.naturalOrder());
         System.out.println("BENCH sweep-conversations: median gap between runs " + percentile(gaps, 50) / 1000.0 + " s");
         explainLostChats(engine, all, sent);
-        FLOWS.forEach(id -> engine.deleteFlow(NAMESPACE, id));
+        FLOWS.forEach(id -> engine.deleteFlow(TestFlows.namespaceOf(id), id));
     }
 
     /**

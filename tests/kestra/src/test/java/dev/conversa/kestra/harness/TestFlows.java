@@ -14,6 +14,11 @@ public final class TestFlows {
         "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge",
         "purge-executions", "alert-on-failure");
 
+    /** The namespace of one of Conversa's flows: the monitoring flow watches "conversa" from outside it. */
+    public static String namespaceOf(String flowId) {
+        return flowId.equals("alert-on-failure") ? "conversa.monitoring" : "conversa";
+    }
+
     /** The namespace of every flow under src/test/resources/flows: apart from Conversa's own. */
     public static final String HARNESS_NAMESPACE = "conversa.harness";
 

@@ -106,7 +106,7 @@ class ConversaEndToEndTest {
     @AfterAll
     static void unloadConversaFlows() {
         KestraEngine engine = KestraEngine.shared();
-        FLOWS.forEach(id -> engine.deleteFlow(NAMESPACE, id));
+        FLOWS.forEach(id -> engine.deleteFlow(TestFlows.namespaceOf(id), id));
     }
 
     // ---- 1. a burst ---------------------------------------------------------------------------
@@ -487,7 +487,8 @@ class ConversaEndToEndTest {
             .filter(e -> e.getState().getCurrent() == State.Type.FAILED).toList();
         assertTrue(failed.size() >= 2, "the rejected bodies above failed their executions");
         for (Execution one : failed) {
-            Execution alert = engine.awaitExecution(NAMESPACE, "alert-on-failure", a -> KestraEngine.hasEnded(a)
+            Execution alert = engine.awaitExecution(TestFlows.namespaceOf("alert-on-failure"), "alert-on-failure",
+                a -> KestraEngine.hasEnded(a)
                 && one.getId().equals(a.getTrigger() == null ? null : a.getTrigger().getVariables().get("executionId")),
                 ANSWER_TIMEOUT);
             assertSucceeded(engine, alert);
@@ -510,7 +511,7 @@ class ConversaEndToEndTest {
         secrets.add(System.getenv("MINIO_ROOT_PASSWORD"));
         int lines = 0;
         for (String flow : FLOWS) {
-            for (Execution execution : engine.executions(NAMESPACE, flow)) {
+            for (Execution execution : engine.executions(TestFlows.namespaceOf(flow), flow)) {
                 for (String line : engine.logs(execution.getId())) {
                     lines++;
                     for (String secret : secrets) {

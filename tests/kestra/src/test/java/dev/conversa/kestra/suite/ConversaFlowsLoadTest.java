@@ -89,6 +89,6 @@ class ConversaFlowsLoadTest {
     @AfterAll
     static void unloadConversaFlows() {
         KestraEngine engine = KestraEngine.shared();
-        FLOWS.forEach(id -> engine.deleteFlow(NAMESPACE, id));
+        FLOWS.forEach(id -> engine.deleteFlow(TestFlows.namespaceOf(id), id));
     }
 }

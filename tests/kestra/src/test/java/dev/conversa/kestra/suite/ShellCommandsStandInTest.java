@@ -77,6 +77,16 @@ class ShellCommandsStandInTest {
     }
 
     @Test
+    void without_a_task_runner_commands_go_to_docker_as_in_the_real_plugin(KestraEngine engine) {
+        Execution execution = engine.run(HARNESS_NAMESPACE, "shell-default-runner", Map.of(), TIMEOUT);
+
+        // No Docker engine on the machines that run this suite: the Docker runner cannot start.
+        assertEquals(State.Type.FAILED, execution.getState().getCurrent(), () -> engine.explain(execution));
+        assertTrue(engine.logs(execution.getId()).stream().anyMatch(line -> line.toLowerCase().contains("docker")),
+            () -> "the Docker runner was used: " + engine.explain(execution));
+    }
+
+    @Test
     void properties_the_flows_do_not_use_are_rejected(KestraEngine engine) {
         FlowLoadReport report = engine.loadFlows(TestFlows.resourceFolder("invalid-flows"));
 

@@ -7,6 +7,7 @@ import io.kestra.core.models.tasks.Task;
 import io.kestra.core.models.tasks.runners.TaskRunner;
 import io.kestra.core.runners.RunContext;
 import io.kestra.plugin.core.runner.Process;
+import io.kestra.plugin.scripts.runner.docker.Docker;
 import io.kestra.plugin.scripts.exec.scripts.models.ScriptOutput;
 import io.kestra.plugin.scripts.exec.scripts.runners.CommandsWrapper;
 import jakarta.validation.Valid;
@@ -31,8 +32,9 @@ import java.util.Map;
  * the flows stay inside the subset this suite actually exercises.
  *
  * <p>The work is done by Kestra's own script machinery ({@link CommandsWrapper}): the commands
- * are joined into one {@code /bin/sh -c} script run by the task runner ({@link Process} by
- * default, which inherits the worker JVM's environment, PATH included), {@code inputFiles} are
+ * are joined into one {@code /bin/sh -c} script run by the task runner (the {@link Docker} runner
+ * by default, as in the real plugin; Conversa's flows name {@link Process}, which inherits the
+ * worker JVM's environment, PATH included), {@code inputFiles} are
  * written to the working directory, and {@code ::{"outputs":…}::} / {@code ::{"metrics":…}::}
  * lines on stdout become the task's {@code vars} outputs and metrics. A non-zero exit code
  * fails the task.
@@ -50,8 +52,9 @@ public class Commands extends Task implements RunnableTask<ScriptOutput>, InputF
     /** A map of file name to (rendered) content, or an expression giving one; Kestra's type. */
     private Object inputFiles;
 
+    /** The real plugin's default: the Docker runner (a flow that wants the worker itself says so). */
     @Valid
-    private TaskRunner<?> taskRunner = Process.instance();
+    private TaskRunner<?> taskRunner = Docker.instance();
 
     /** Held so that {@link #kill()} (timeout, execution killed) can stop the running process. */
     private transient volatile TaskRunner<?> runningRunner;
