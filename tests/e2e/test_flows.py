@@ -166,19 +166,23 @@ def test_process_is_started_without_waiting_and_retried_on_failure() -> None:
     assert task["retry"]["maxAttempts"] >= 2 and process["errors"]
 
 
-def test_every_message_schedules_its_own_processor_for_when_it_is_due() -> None:
-    """No wait rests on a value rendered from an execution's outputs into a loop interval or a
-    pause: Kestra 2.0.0 caches those with the flow. The Subflow's scheduleDate is rendered per
-    execution (probed on the engine), and the processor runs once, without a loop."""
+def test_every_message_starts_a_processor_that_waits_for_its_own_due_time() -> None:
+    """No wait rests on a task property Kestra renders once and keeps with the cached flow (a
+    LoopUntil interval, a Pause duration, a Subflow's scheduleDate: probed on 2.0.0, every later
+    execution got the first one's). The due time travels as an input (rendered per execution)
+    and is read by the loop's condition (rendered at every check)."""
     receive = load(next(p for p in FLOWS if p.stem == "receive-whatsapp"))
     start = next(t for t in tasks(receive) if t["id"] == "start-processing")
-    assert start["scheduleDate"] == "{{ outputs.receive.vars.process_at }}"
-    assert "should_process" in start["runIf"]
+    assert "scheduleDate" not in start and "should_process" in start["runIf"]
+    assert start["inputs"]["due_ms"] == "{{ outputs.receive.vars.process_at_ms }}"
     process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
-    assert [t["type"] for t in process["tasks"]] == ["io.kestra.plugin.scripts.shell.Commands"]
+    loop, run = process["tasks"]
+    assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil" and "inputs.due_ms" in loop["condition"]
+    assert "{{" not in loop["checkFrequency"]["interval"], "a constant: Kestra would keep the first rendering"
+    assert run["commands"][-1].startswith('conversa process --chat "$CONVERSA_ARG_CHAT" --wait-ms')
     for flow in FLOWS:
-        text = flow.read_text(encoding="utf-8")
-        assert "LoopUntil" not in text and "flow.Pause" not in text, flow.stem
+        for task in tasks(load(flow)):
+            assert "scheduleDate" not in task and "pauseDuration" not in task, (flow.stem, task["id"])
 
 
 def test_the_sweep_runs_every_minute_and_never_twice_at_once() -> None:

@@ -112,11 +112,17 @@ class ReceiveMessage:
         def result(status: str, pending: int = 0) -> ReceiveResult:
             # Every buffered message asks for its own processor, due when *its* quiet period ends:
             # the one due last finds the burst over; the earlier ones find "not yet" and exit cheaply.
-            # (A time computed here is honoured per execution by Kestra; a loop interval is not.)
             due = pending > 0
-            at = iso_utc(now + self.quiet_ms) if due else ""
+            at_ms = now + self.quiet_ms if due else 0
             return ReceiveResult(
-                status, screening.reason, chat, message.message_id, pending, due, process_at=at
+                status,
+                screening.reason,
+                chat,
+                message.message_id,
+                pending,
+                due,
+                process_at=iso_utc(at_ms) if due else "",
+                process_at_ms=at_ms,
             )
 
         if screening.action is Action.IGNORE:
