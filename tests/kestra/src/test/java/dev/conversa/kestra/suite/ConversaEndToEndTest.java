@@ -450,6 +450,7 @@ class ConversaEndToEndTest {
         Map<String, Object> flow = Map.of(
             "id", "command-environment",
             "namespace", TestFlows.HARNESS_NAMESPACE,
+            "inputs", List.of(Map.of("id", "chat_id", "type", "STRING")),
             "tasks", List.of(Map.of(
                 "id", "names",
                 "type", "io.kestra.plugin.scripts.shell.Commands",
@@ -461,7 +462,8 @@ class ConversaEndToEndTest {
         Files.writeString(dir.resolve("command-environment.yml"), io.kestra.core.serializers.JacksonMapper.ofYaml().writeValueAsString(flow));
         assertTrue(engine.loadFlows(dir).missing(Set.of("command-environment")).isEmpty());
         try {
-            Execution run = engine.run(TestFlows.HARNESS_NAMESPACE, "command-environment", Map.of(), ANSWER_TIMEOUT);
+            Execution run = engine.run(TestFlows.HARNESS_NAMESPACE, "command-environment",
+                Map.of("chat_id", "eKoB39/5541990000099@s.whatsapp.net"), ANSWER_TIMEOUT);
             assertSucceeded(engine, run);
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) taskVars(engine, run, "names").get("names");
