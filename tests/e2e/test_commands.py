@@ -106,14 +106,15 @@ def test_receive_reads_standard_input_and_ignores_status_events() -> None:
     assert last_json(run)["status"] == "ignored"
 
 
-def test_malformed_body_exits_non_zero_with_one_line_and_is_dead_lettered(tmp_path: Path) -> None:
+def test_a_malformed_body_is_rejected_not_failed_and_kept_as_one_dead_letter(tmp_path: Path) -> None:
     raw = b'{"EventType": "messages", "message": {"chatid": '
     run = conversa("receive", stdin=raw, env={"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)})
-    assert run.returncode == 1
-    errors = [line for line in run.stderr.decode().splitlines() if line.startswith("conversa receive:")]
-    assert len(errors) == 1 and "not JSON" in errors[0]
+    assert run.returncode == 0  # handled: retrying it cannot help
+    warnings = [line for line in run.stderr.decode().splitlines() if " WARNING conversa.receive: " in line]
+    assert len(warnings) == 1 and "not JSON" in warnings[0]
+    assert not any(line.startswith("conversa receive:") for line in run.stderr.decode().splitlines())
     result = last_json(run)
-    assert result["status"] == "rejected"
+    assert result["status"] == "rejected" and kestra_outputs(run) == result
     (kept,) = tmp_path.glob(f"*-{result['dead_letter_id']}-receive.json")  # <time>-<id>-<source>
     letter = json.loads(kept.read_text())
     assert letter["body"] == raw.decode() and letter["source"] == "receive"
@@ -124,7 +125,7 @@ def test_malformed_body_exits_non_zero_with_one_line_and_is_dead_lettered(tmp_pa
 def test_dead_letters_never_show_the_instance_token_but_keep_it_for_replay(tmp_path: Path) -> None:
     raw = b'{"EventType": "messages", "token": "s3cr3t-instance-token", "message": {"chatid": '
     env = {"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
-    assert conversa("receive", stdin=raw, env=env).returncode == 1
+    assert last_json(conversa("receive", stdin=raw, env=env))["status"] == "rejected"
     listed = conversa("dead-letters", env=env)
     assert b"s3cr3t-instance-token" not in listed.stdout + listed.stderr
     assert '"token": "***"' in last_json(listed)["dead_letters"][0]["body"]
