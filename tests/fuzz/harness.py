@@ -55,7 +55,12 @@ class InProcess:
     clock: VirtualClock = field(init=False)
 
     def __post_init__(self) -> None:
-        base = {"state": "memory", "dead_letters": "memory", "rejected_max_kept": 1_000_000}
+        base = {
+            "state": "memory",
+            "dead_letters": "memory",
+            "rejected_max_kept": 1_000_000,
+            "rejected_max_bytes": 10**12,
+        }
         self.container = build_container(Settings(**{**base, **self.settings}))
         self.gateway = RecordingGateway()
         self.container.gateway.override(providers.Object(self.gateway))

@@ -54,17 +54,36 @@ def test_an_infinite_timestamp_does_not_lose_the_message() -> None:
     assert last_json(run)["status"] == "buffered"
 
 
-def test_a_number_python_refuses_to_read_is_a_malformed_body_not_a_crash(tmp_path: Path) -> None:
+def test_a_genuine_message_with_an_absurd_unrelated_field_is_taken_in(tmp_path: Path) -> None:
+    """Issue 16: a number Python refuses to read (5000 digits) or nesting deeper than its
+    recursion (1200 levels) in a field the message does not need no longer hides the origin."""
     env = {"CONVERSA_UAZAPI_TOKEN": TOKEN, "CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
-    body = json.dumps(capture(messageTimestamp=0)).replace(
-        '"messageTimestamp": 0', '"messageTimestamp": ' + "9" * 5000
+    for absurd in ("9" * 5000, "[" * 1200 + "]" * 1200):
+        body = json.dumps(capture(messageTimestamp=0, vote="PLACEHOLDER"))
+        body = body.replace('"messageTimestamp": 0', '"messageTimestamp": ' + "9" * 5000)
+        body = body.replace('"PLACEHOLDER"', absurd)
+        run = conversa("receive", stdin=body.encode(), env=env)
+        assert run.returncode == 0 and last_json(run)["status"] == "buffered", run.stdout.decode()[-500:]
+    assert last_json(conversa("dead-letters", env=env))["count"] == 0
+
+
+def test_a_body_whose_identifying_fields_are_unreadable_stays_a_dead_letter(tmp_path: Path) -> None:
+    env = {"CONVERSA_UAZAPI_TOKEN": TOKEN, "CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
+    no_id = json.dumps(capture(messageid="PLACEHOLDER", id="PLACEHOLDER")).replace(
+        '"PLACEHOLDER"', "9" * 5000
     )
-    run = conversa("receive", stdin=body.encode(), env=env)
-    assert run.returncode == 0  # rejected is handled, not a failure to retry
-    result = last_json(run)
-    assert result["reason"].startswith("webhook body is not JSON: Exceeds the limit (4300 digits)")
-    # Its token cannot be read: kept with the bodies rejected as not authentic (bounded).
-    assert [d["source"] for d in last_json(conversa("dead-letters", env=env))["dead_letters"]] == ["auth"]
+    no_token = json.dumps({**capture(), "token": "PLACEHOLDER"}).replace(
+        '"PLACEHOLDER"', "[" * 1200 + "]" * 1200
+    )
+    sources = []
+    for body in (no_id, no_token):
+        run = conversa("receive", stdin=body.encode(), env=env)
+        result = last_json(run)
+        assert run.returncode == 0 and result["status"] == "rejected" and result["dead_letter_id"], result
+        sources.append(result["reason"])
+    assert sources == ["message has no id (messageid)", "webhook rejected: no token for instance 'eKoB39'"]
+    listed = last_json(conversa("dead-letters", env=env))["dead_letters"]
+    assert sorted(d["source"] for d in listed) == ["auth", "receive"]
 
 
 def test_a_5_mb_field_is_not_echoed_into_the_output() -> None:

@@ -72,6 +72,7 @@ class ReceiveMessage:
     dedup_ttl_ms: int = 7 * 24 * 60 * 60 * 1000
     authenticity: Authenticity = field(default_factory=Authenticity)
     max_rejected_kept: int = 1000
+    max_rejected_bytes: int = 50_000_000  # what the kept rejected bodies may take, all together
     quiet_ms: int = 0  # the debounce quiet period: see ReceiveResult.process_at
 
     def __call__(self, body: bytes) -> ReceiveResult:
@@ -98,13 +99,19 @@ class ReceiveMessage:
     def _reject_unauthentic(self, body: bytes, reason: str, now: int) -> ReceiveResult:
         """A forged or unknown body changes nothing and is never answered. It is kept (a wrong
         token in the settings must not silently drop real customers: ``conversa replay`` takes
-        these back once it is fixed), but at most ``max_rejected_kept`` of them: a flood of
-        forged bodies cannot fill the dead-letter store."""
+        these back once it is fixed), but at most ``max_rejected_kept`` of them taking at most
+        ``max_rejected_bytes`` together: a flood of forged bodies, many or big, cannot fill the
+        dead-letter store."""
         reason = mask_digit_runs(reason)
         if self.dead_letters.count(AUTH_SOURCE) >= self.max_rejected_kept:
             full = f"{reason}; not kept: {self.max_rejected_kept} rejected bodies are waiting already"
             return ReceiveResult("rejected", full)
-        letter = self.dead_letters.put(AUTH_SOURCE, reason, body_text(body), now)
+        text = body_text(body)
+        budget = self.max_rejected_bytes
+        if self.dead_letters.size(AUTH_SOURCE) + len(text.encode("utf-8", "surrogatepass")) > budget:
+            full = f"{reason}; not kept: the rejected bodies waiting would take more than {budget} bytes"
+            return ReceiveResult("rejected", full)
+        letter = self.dead_letters.put(AUTH_SOURCE, reason, text, now)
         return ReceiveResult("rejected", reason, dead_letter_id=letter)
 
     def _take_in(self, message: InboundMessage, now: int) -> ReceiveResult:
