@@ -49,10 +49,19 @@ def timer(name: str, seconds: float, **tags: str) -> dict[str, Any]:
     return {"name": name, "type": "timer", "value": round(seconds, 6), "tags": tags}
 
 
-def emit(result: dict[str, Any], metrics: list[dict[str, Any]] | None = None) -> None:
-    """Print the Kestra lines and the result; the result is always the last line."""
+def emit(
+    result: dict[str, Any],
+    metrics: list[dict[str, Any]] | None = None,
+    outputs: dict[str, Any] | None = None,
+) -> None:
+    """Print the Kestra lines and the result; the result is always the last line.
+
+    ``outputs``: what Kestra's output line carries, when not the whole result (a listing whose
+    bodies must be printed once only)."""
     out = sys.stdout
-    out.write("::" + json.dumps({"outputs": result}, ensure_ascii=False) + "::\n")
+    out.write(
+        "::" + json.dumps({"outputs": result if outputs is None else outputs}, ensure_ascii=False) + "::\n"
+    )
     if metrics:
         out.write("::" + json.dumps({"metrics": metrics}, ensure_ascii=False) + "::\n")
     out.write(json.dumps(result, ensure_ascii=False) + "\n")
