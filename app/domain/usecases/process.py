@@ -215,10 +215,11 @@ class ProcessConversation:
         """Acknowledge the batch, then forget its reply: in this order, so a batch that is redone
         (the acknowledgement never landed, whatever Redis did) still finds the record of every part
         sent and sends none again. A reply left behind when the clearing fails is harmless: the
-        next batch has another key and replaces it.
+        next batch has another key and replaces it. When the acknowledgement finds the lease
+        taken (it expired, another run holds the batch), the reply is left for that run.
         """
-        self.buffer.ack(batch.chat_id, batch.token)
-        self.outbox.clear(batch.chat_id)
+        if self.buffer.ack(batch.chat_id, batch.token):
+            self.outbox.clear(batch.chat_id)
 
     def _compose(self, batch: Batch) -> PendingReply:
         question = batch.combined_text()
