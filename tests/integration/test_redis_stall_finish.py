@@ -14,7 +14,9 @@ way of breaking Redis right after it:
 the broken run ends as it can; once the lease expires the sweep puts the batch back and
 ``process`` runs again (straight to Redis) until a run answers or finds nothing to do. Then
 the fake Uazapi must have sent every part of the reply exactly once and the chat's history
-must hold the exchange once: the customer's question and the whole answer.
+must hold the exchange once: the customer's question and the whole answer. Twice: for an
+answer (8 parts; 6 finishing commands today, 18 stall points) and for a handoff (the fallback;
+the chat is also flagged and paused: 7 commands, 21 stall points).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from app.entrypoints.simulator.webhooks import WebhookFactory
 from tests.integration.test_kill_during_send import (
     LEASE_MS,
     PARTS,
@@ -95,9 +98,33 @@ def proxies(redis_url: str) -> Iterator[list[RedisProxy]]:
         proxy.close()
 
 
+HANDOFF_QUESTION = "Vocês consertam bicicletas?"  # nothing in the bakery's knowledge: fallback and handoff
+
+
+def ask(deployment: Deployment, number: str, question: str) -> str:
+    """The customer's question, taken in by ``receive``; returns the chat key."""
+    body = WebhookFactory(f"{number}@s.whatsapp.net").message(question, int(time.time() * 1000))
+    result = deployment.local().receive()(body)
+    assert result.status == "buffered", result
+    return str(result.chat_id)
+
+
+@pytest.mark.parametrize(
+    ("question", "prefix", "handoff"),
+    [(QUESTION, "554", False), (HANDOFF_QUESTION, "553", True)],
+    ids=["answer", "handoff"],
+)
 def test_redis_broken_after_each_finishing_command_sends_each_part_once_and_records_one_exchange(
-    redis_url: str, uazapi_process: UazapiProcess, tmp_path: Path, proxies: list[RedisProxy]
+    redis_url: str,
+    uazapi_process: UazapiProcess,
+    tmp_path: Path,
+    proxies: list[RedisProxy],
+    question: str,
+    prefix: str,
+    handoff: bool,
 ) -> None:
+    """``handoff``: the reply hands the chat to a person, so its finishing sequence also flags
+    the chat at Uazapi and pauses it (one more Redis command)."""
     deployment = Deployment(redis_url, uazapi_process, tmp_path)
     upstream = urlparse(redis_url).port
     assert upstream
@@ -109,13 +136,15 @@ def test_redis_broken_after_each_finishing_command_sends_each_part_once_and_reco
 
     # The reference: two untroubled runs through the proxy (the first loads the Lua scripts).
     probe = proxy()
-    for number in ("5541700000001", "5541700000002"):
-        chat = deployment.ask(number)
+    for number in (f"{prefix}1700000001", f"{prefix}1700000002"):
+        chat = ask(deployment, number, question)
         probe.arm(-1, "stall")
         assert run_process(deployment, chat, probe.url, Run("reference")) == "answered"
     commands = list(probe.log)
-    parts = [m["text"] for m in uazapi_process.sent("5541700000002")]
-    assert len(parts) == PARTS, parts
+    parts = [m["text"] for m in uazapi_process.sent(f"{prefix}1700000002")]
+    assert len(parts) == PARTS if not handoff else parts, parts
+    paused = any(c.startswith("HSET") and c.endswith(":state") for c in commands)
+    assert paused == handoff, commands
     last_mark = max(i for i, c in enumerate(commands) if c.startswith("EVALSHA") and c.endswith(":outbox"))
     finishing = list(range(last_mark, len(commands)))
     assert any(commands[i].startswith("SET") and commands[i].endswith(":history") for i in finishing), (
@@ -124,7 +153,7 @@ def test_redis_broken_after_each_finishing_command_sends_each_part_once_and_reco
 
     def broken(index: int, mode: str, number: str) -> tuple[str, list[str], list[str], Run]:
         run = Run(f"{mode} after {short(commands[index])}")
-        chat = deployment.ask(number)
+        chat = ask(deployment, number, question)
         breaker = proxy()
         breaker.arm(index, mode)
         run_process(deployment, chat, breaker.url, run)
@@ -137,7 +166,9 @@ def test_redis_broken_after_each_finishing_command_sends_each_part_once_and_reco
         return run.name, sent, [t.text for t in turns], run
 
     cases = [
-        (i, mode, f"55418{m:02d}{n:06d}") for n, i in enumerate(finishing) for m, mode in enumerate(MODES)
+        (i, mode, f"{prefix}18{m:02d}{n:06d}")
+        for n, i in enumerate(finishing)
+        for m, mode in enumerate(MODES)
     ]
     with ThreadPoolExecutor(max_workers=3) as pool:
         outcomes = list(pool.map(lambda case: broken(*case), cases))
@@ -148,7 +179,7 @@ def test_redis_broken_after_each_finishing_command_sends_each_part_once_and_reco
     )
     failures = []
     for name, sent, turns, run in outcomes:
-        if sent != parts or turns != [QUESTION, "\n\n".join(parts)]:
+        if sent != parts or turns != [question, "\n\n".join(parts)]:
             failures.append(
                 f"{name}: {len(sent)} parts sent, {len(turns)} turns: {sent} {turns} {run.statuses}"
             )
