@@ -397,6 +397,7 @@ class Container(containers.DeclarativeContainer):
         dedup_ttl_ms=providers.Callable(lambda s: int(s.dedup_ttl_hours * 3_600_000), settings),
         authenticity=providers.Callable(authenticity, settings),
         max_rejected_kept=settings.provided.rejected_max_kept,
+        max_rejected_bytes=settings.provided.rejected_max_bytes,
         quiet_ms=settings.provided.quiet_ms,
     )
     process = providers.Factory(

@@ -167,6 +167,7 @@ class Settings(BaseSettings):
 
     # Input limits.
     rejected_max_kept: int = Field(1_000, ge=0)
+    rejected_max_bytes: int = Field(50_000_000, ge=0)
     question_max_chars: int = Field(2_000, ge=100)
 
     log_level: str = "INFO"

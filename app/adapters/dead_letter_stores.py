@@ -69,6 +69,10 @@ class DeadLetterStores:
         """In the store that ``put`` writes to: the configured one, or the fallback once that failed."""
         return self._writing(lambda store: store.count(source))[0]
 
+    def size(self, source: str) -> int:
+        """In the store that ``put`` writes to, as :meth:`count`."""
+        return self._writing(lambda store: store.size(source))[0]
+
     def list(self, limit: int = 100) -> list[DeadLetter]:
         letters = {d.id: d for named in reversed(self.stores) for d in named.store.list(limit)}
         return sorted(letters.values(), key=lambda d: d.at_ms, reverse=True)[: max(limit, 0)]

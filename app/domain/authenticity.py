@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
-from app.domain.messages import mask_phone
+from app.domain.messages import mask_digit_runs, mask_phone
 from app.domain.validation import clip
 
 ANY_INSTANCE = "*"  # one token configured without an instance name: it speaks for any name
@@ -75,7 +75,7 @@ class Authenticity:
             return Verdict(True, "no instance token configured", origin.instance if origin else "")
         if origin is None:
             return Verdict(False, "webhook rejected: its instance and token cannot be read")
-        name = clip(origin.instance or "(none)", 64)
+        name = mask_digit_runs(clip(origin.instance or "(none)", 64))  # a number is named masked
         configured = self.instance(origin.instance)
         if configured is None:
             return Verdict(False, f"webhook rejected: unknown instance {name!r}", name)
@@ -84,7 +84,7 @@ class Authenticity:
         if not _same(origin.token, configured.token):
             return Verdict(False, f"webhook rejected: wrong token for instance {name!r}", name)
         if configured.owner and (origin.owner or origin.message) and origin.owner != configured.owner:
-            given = mask_phone(clip(origin.owner, 30)) if origin.owner else "no owner"
+            given = mask_digit_runs(clip(origin.owner, 30)) if origin.owner else "no owner"
             return Verdict(
                 False,
                 f"webhook rejected: instance {name!r} names owner {given!r}, "

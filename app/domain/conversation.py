@@ -54,9 +54,14 @@ class Conversation:
     Immutable: :meth:`with_turns` returns the next version, bounded to ``max_turns``;
     :meth:`current` drops the whole history once the session expired, so a customer who
     comes back tomorrow starts a fresh conversation instead of yesterday's context.
+
+    ``batch_key``: the batch whose exchange was recorded last, written in the same value as
+    the turns. A batch redone after its history was saved but before it was acknowledged
+    (Redis stalled in between) finds its key here and does not record the exchange twice.
     """
 
     turns: tuple[Turn, ...] = field(default_factory=tuple)
+    batch_key: str = ""
 
     @property
     def last_at_ms(self) -> int:
@@ -68,13 +73,24 @@ class Conversation:
     def current(self, now_ms: int, rules: MemoryRules) -> Conversation:
         return Conversation() if self.expired(now_ms, rules) else self
 
-    def with_turns(self, new: list[Turn], now_ms: int, rules: MemoryRules) -> Conversation:
+    def with_turns(
+        self, new: list[Turn], now_ms: int, rules: MemoryRules, batch_key: str = ""
+    ) -> Conversation:
         turns = (*self.current(now_ms, rules).turns, *new)
-        return Conversation(turns[-rules.max_turns :] if rules.max_turns > 0 else ())
+        return Conversation(turns[-rules.max_turns :] if rules.max_turns > 0 else (), batch_key)
+
+    def records(self, batch_key: str) -> bool:
+        """Whether the exchange answering ``batch_key`` is already in this history."""
+        return bool(batch_key) and self.batch_key == batch_key
 
     def to_dict(self) -> dict[str, Any]:
-        return {"turns": [t.to_dict() for t in self.turns]}
+        data: dict[str, Any] = {"turns": [t.to_dict() for t in self.turns]}
+        if self.batch_key:
+            data["batch_key"] = self.batch_key
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Conversation:
-        return cls(tuple(Turn.from_dict(t) for t in data.get("turns", [])))
+        """Reads histories stored before they named their last batch (no ``batch_key``)."""
+        turns = tuple(Turn.from_dict(t) for t in data.get("turns", []))
+        return cls(turns, str(data.get("batch_key") or ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -239,3 +240,16 @@ def mask_phone(value: str) -> str:
     else:
         masked = user[:4] + "*" * (len(user) - 8) + user[-4:]
     return prefix + slash + masked + sep + domain
+
+
+_DIGIT_RUN = re.compile(r"\d{8,}")
+
+
+def mask_digit_runs(text: str) -> str:
+    """``text`` with every run of 8 or more digits masked as a phone number (:func:`mask_phone`).
+
+    Applied to whatever is echoed (a reason, a log line, a command's output): a phone number
+    can hide in any field a body names — a chat id, malformed or not, a message id, an owner,
+    an instance name — and none of them is shown in full.
+    """
+    return _DIGIT_RUN.sub(lambda m: mask_phone(m.group()), text)

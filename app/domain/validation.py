@@ -12,7 +12,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Iterable
+
+from app.domain.messages import mask_digit_runs
 
 ECHO_MAX_CHARS = 200
 INSTANCE_MAX_CHARS = 64
@@ -81,13 +85,48 @@ def describe(error: BaseException, limit: int = 300) -> str:
     return clip(f"{type(error).__name__}: {error}", limit)
 
 
-_TOKEN_FIELD = re.compile(r'("token"\s*:\s*")((?:[^"\\]|\\.)*)(")')
+# A "token" field at any level of JSON-in-a-JSON-string: the quotes escaped by as many backslashes.
+_TOKEN_FIELD = re.compile(r'((\\*)"token\2"\s*:\s*\2")((?:[^"\\]|\\.)*?)(\2")', re.S)
+BASE64_PREFIX = "base64:"  # how a body that is not UTF-8 is kept (see receive.body_text)
 
 
 def mask_tokens(body: str) -> str:
     """``body`` with every JSON ``"token": "…"`` value hidden: Uazapi puts the instance token
-    in each webhook, and a raw body shown to an operator must not reveal it."""
-    return _TOKEN_FIELD.sub(lambda m: f"{m.group(1)}***{m.group(3)}" if m.group(2) else m.group(0), body)
+    in each webhook, and a raw body shown to an operator must not reveal it. Also inside a
+    double-encoded body (a JSON string holding the JSON: ``\\"token\\": \\"…\\"``)."""
+    return _TOKEN_FIELD.sub(lambda m: f"{m.group(1)}***{m.group(4)}" if m.group(3) else m.group(0), body)
+
+
+def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with its ``token`` fields hidden (:func:`mask_tokens`) and every occurrence of
+    a configured secret's exact value too, wherever it is."""
+    masked = mask_tokens(text)
+    for secret in secrets:
+        if secret:
+            masked = masked.replace(secret, "***")
+    return masked
+
+
+def shown_body(stored: str, secrets: Iterable[str] = (), limit: int | None = None) -> str:
+    """A dead letter's body as an operator may see it: never a token, never a whole number.
+
+    A body kept as base64 (it was not UTF-8) is decoded first (bad bytes as U+FFFD) and said
+    so, so a token inside it is masked like any other; one that cannot be decoded is withheld.
+    Then tokens and configured secrets are masked (before cutting: a cut must not leave half a
+    token to be seen), runs of 8+ digits masked like phone numbers, and the text cut to
+    ``limit`` characters, saying how much more there is.
+    """
+    text, note = stored, ""
+    if stored.startswith(BASE64_PREFIX):
+        try:
+            text = base64.b64decode(stored[len(BASE64_PREFIX) :], validate=True).decode("utf-8", "replace")
+        except ValueError:
+            return "[withheld: kept as base64 that cannot be decoded]"
+        note = "[kept as base64, not UTF-8: shown decoded] "
+    text = repair(mask_digit_runs(mask_secrets(text, secrets)))
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}… [{len(text) - limit} more characters]"
+    return note + text
 
 
 def cap_text(text: str, limit: int) -> str:

@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
 
     dead = sub.add_parser("dead-letters", help="list what could not be handled, newest first")
     dead.add_argument("--limit", type=int, default=20)
+    dead.add_argument("--body-chars", type=int, default=2_000, help="characters of each body shown")
+    dead.add_argument("--max-bytes", type=int, default=1_000_000, help="the most the listing prints")
+    dead.add_argument("--show", metavar="ID", help="one letter with its whole body (masked)")
 
     replay = sub.add_parser("replay", help="feed dead letters back through receive, oldest first")
     which = replay.add_mutually_exclusive_group()

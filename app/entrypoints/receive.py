@@ -1,8 +1,13 @@
 """``conversa receive``: one Uazapi webhook body in, one JSON result out.
 
-Exit code 0 for anything handled (buffered, ignored, duplicate…), 1 when the body was
-rejected or taking it in failed. Either way a body that was not taken in is kept in the
-dead-letter store with the reason.
+Exit code 0 for anything handled: buffered, ignored, duplicate… and ``rejected`` too (a
+forged or malformed body: retrying it cannot help, it is kept as one dead letter, or refused
+unkept beyond the cap). Exit code 1 when taking the body in failed (Redis down…), or when a
+rejected body could only be kept in the local folder: those are failures to retry or look at.
+
+Nothing echoed shows a phone number: every run of 8+ digits in the reason, the message id
+and the log lines is masked. The one exception is ``chat_id`` of a message taken in, which
+the flow needs to start the chat's processor.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 import sys
 
 from app.container import Container, build_container
-from app.domain.messages import mask_phone
+from app.domain.messages import mask_digit_runs, mask_phone
 from app.domain.usecases.receive import body_text
 from app.entrypoints.report import Stopwatch, counter, emit, fail, setup_logging, timer
 
@@ -40,20 +45,22 @@ def run(args: argparse.Namespace) -> int:
         result = container.receive()(body)
     except Exception as error:  # keep the body whatever broke, then fail loudly
         return keep_and_fail(container, body, f"{type(error).__name__}: {error}")
+    reason = mask_digit_runs(result.reason)
     level = logging.INFO if result.ok else logging.WARNING
-    log.log(level, "%s %s: %s", result.status, mask_phone(result.chat_id) or "-", result.reason)
+    log.log(level, "%s %s: %s", result.status, mask_phone(result.chat_id) or "-", reason)
     metrics = [counter("receive." + result.status), timer("receive.duration", watch.seconds)]
     output, elsewhere = result.to_dict(), ""
     # Which bytes were read: the Kestra suite checks that the flow hands over Uazapi's body unchanged.
     output["body_sha256"] = hashlib.sha256(body).hexdigest()
+    output.update(reason=reason, message_id=mask_digit_runs(result.message_id))
     if result.dead_letter_id:
         stores = container.dead_letters()
         where = output["dead_letter_store"] = stores.where(result.dead_letter_id)
         if where != stores.primary.name:  # not in the configured store: say where, in the same line
             elsewhere = f" (kept as dead letter {result.dead_letter_id} in {where})"
     emit(output, metrics)
-    if not result.ok:
-        sys.stderr.write(f"conversa receive: rejected: {result.reason}{elsewhere}\n")
+    if elsewhere:  # rejected, and the configured store failed: that failure is worth a retry
+        sys.stderr.write(f"conversa receive: rejected: {reason}{elsewhere}\n")
         return 1
     return 0
 

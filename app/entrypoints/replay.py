@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from app.container import build_container
+from app.domain.messages import mask_digit_runs
 from app.domain.validation import clip
 from app.entrypoints.report import counter, emit, fail, setup_logging
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         status = f" {letter.status}" if letter.status else ""
         left = f" (still in {', '.join(letter.left_in)})" if letter.left_in else ""
         sys.stdout.write(f"{letter.outcome}{status}: {letter.id} [{letter.source}] from {where}: ")
-        sys.stdout.write(f"{clip(letter.reason, 300)}{left}\n")
+        sys.stdout.write(f"{mask_digit_runs(clip(letter.reason, 300))}{left}\n")
 
     selection = Selection(tuple(args.id or ()), args.source or "", args.reason or "", args.limit)
     try:

@@ -12,6 +12,8 @@ import sys
 import time
 from typing import Any
 
+from app.domain.messages import mask_digit_runs
+
 log = logging.getLogger("conversa")
 
 
@@ -20,7 +22,16 @@ log = logging.getLogger("conversa")
 CHATTY_LIBRARIES = ("faiss", "httpx", "httpcore")
 
 
+class MaskedLogRecord(logging.LogRecord):
+    """A log record whose message has its runs of 8+ digits masked like a phone number: no log
+    line shows a number in full, whoever logged it and whichever handler writes it."""
+
+    def getMessage(self) -> str:
+        return mask_digit_runs(super().getMessage())
+
+
 def setup_logging(level: str = "INFO") -> None:
+    logging.setLogRecordFactory(MaskedLogRecord)
     logging.basicConfig(
         stream=sys.stderr,
         level=level.upper(),
@@ -38,15 +49,21 @@ def timer(name: str, seconds: float, **tags: str) -> dict[str, Any]:
     return {"name": name, "type": "timer", "value": round(seconds, 6), "tags": tags}
 
 
-def emit(result: dict[str, Any], metrics: list[dict[str, Any]] | None = None) -> None:
+def emit(
+    result: dict[str, Any],
+    metrics: list[dict[str, Any]] | None = None,
+    outputs: dict[str, Any] | None = None,
+) -> None:
     """Print the Kestra lines and the result; the result is always the last line.
 
-    Kestra's outputs also carry ``cpu_seconds``, the CPU this process used from its start
-    (interpreter and imports included): what the load benchmark adds up per command.
+    ``outputs``: what Kestra's output line carries, when not the whole result (a listing whose
+    bodies must be printed once only). Kestra's outputs also carry ``cpu_seconds``, the CPU this
+    process used from its start (interpreter and imports included): what the load benchmark adds
+    up per command.
     """
     out = sys.stdout
-    outputs = {**result, "cpu_seconds": round(time.process_time(), 3)}
-    out.write("::" + json.dumps({"outputs": outputs}, ensure_ascii=False) + "::\n")
+    kestra = {**(result if outputs is None else outputs), "cpu_seconds": round(time.process_time(), 3)}
+    out.write("::" + json.dumps({"outputs": kestra}, ensure_ascii=False) + "::\n")
     if metrics:
         out.write("::" + json.dumps({"metrics": metrics}, ensure_ascii=False) + "::\n")
     out.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -59,10 +76,12 @@ REASON_MAX_CHARS = 500
 
 
 def fail(command: str, reason: str, result: dict[str, Any] | None = None) -> int:
-    """Report a failed command: one line on stderr, the JSON result on stdout, exit code 1."""
+    """Report a failed command: one line on stderr, the JSON result on stdout, exit code 1.
+
+    The reason is clipped and its runs of 8+ digits masked: an error's text may echo a chat id."""
     from app.domain.validation import clip
 
-    one_line = clip(reason, REASON_MAX_CHARS)
+    one_line = mask_digit_runs(clip(reason, REASON_MAX_CHARS))
     sys.stderr.write(f"conversa {command}: {one_line}\n")
     emit({"status": "error", "reason": one_line, **(result or {})})
     return 1

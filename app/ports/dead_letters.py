@@ -59,6 +59,10 @@ class DeadLetterStore(Protocol):
         """How many letters from ``source`` are kept (to bound what a flood can fill)."""
         ...
 
+    def size(self, source: str) -> int:
+        """How many bytes the letters from ``source`` take (their JSON), to bound it in bytes too."""
+        ...
+
     def get(self, letter_id: str) -> DeadLetter | None:
         """The letter with that id, or None."""
         ...

@@ -127,3 +127,19 @@ def test_any_text_is_kept_even_a_lone_surrogate(dead_letters: DeadLetterStore) -
     kept = dead_letters.get(letter_id)
     assert kept is not None and kept.body == body and kept.reason == "reason with \udfff too"
     assert [d.body for d in dead_letters.list()] == [body]
+
+
+def test_the_bytes_a_source_takes_follow_puts_re_puts_and_deletes(dead_letters: DeadLetterStore) -> None:
+    def expected(source: str) -> int:
+        return sum(len(d.to_json()) for d in dead_letters.list(1_000) if d.source == source)
+
+    assert dead_letters.size("auth") == 0
+    big = dead_letters.put("auth", "forged", "x" * 5_000, 1_000)
+    dead_letters.put("auth", "forged", "{}", 2_000)
+    dead_letters.put("receive", "not JSON", "{oops", 3_000)
+    assert dead_letters.size("auth") == expected("auth") > 5_000
+    dead_letters.put("auth", "forged again, with a longer reason", "x" * 5_000, 4_000)  # one letter, replaced
+    assert dead_letters.size("auth") == expected("auth")
+    assert dead_letters.delete(big)
+    assert dead_letters.size("auth") == expected("auth") < 200
+    assert dead_letters.size("receive") == expected("receive") > 0

@@ -108,14 +108,15 @@ def test_receive_reads_standard_input_and_ignores_status_events() -> None:
     assert last_json(run)["status"] == "ignored"
 
 
-def test_malformed_body_exits_non_zero_with_one_line_and_is_dead_lettered(tmp_path: Path) -> None:
+def test_a_malformed_body_is_rejected_not_failed_and_kept_as_one_dead_letter(tmp_path: Path) -> None:
     raw = b'{"EventType": "messages", "message": {"chatid": '
     run = conversa("receive", stdin=raw, env={"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)})
-    assert run.returncode == 1
-    errors = [line for line in run.stderr.decode().splitlines() if line.startswith("conversa receive:")]
-    assert len(errors) == 1 and "not JSON" in errors[0]
+    assert run.returncode == 0  # handled: retrying it cannot help
+    warnings = [line for line in run.stderr.decode().splitlines() if " WARNING conversa.receive: " in line]
+    assert len(warnings) == 1 and "not JSON" in warnings[0]
+    assert not any(line.startswith("conversa receive:") for line in run.stderr.decode().splitlines())
     result = last_json(run)
-    assert result["status"] == "rejected"
+    assert result["status"] == "rejected" and kestra_outputs(run) == result
     (kept,) = tmp_path.glob(f"*-{result['dead_letter_id']}-receive.json")  # <time>-<id>-<source>
     letter = json.loads(kept.read_text())
     assert letter["body"] == raw.decode() and letter["source"] == "receive"
@@ -126,12 +127,63 @@ def test_malformed_body_exits_non_zero_with_one_line_and_is_dead_lettered(tmp_pa
 def test_dead_letters_never_show_the_instance_token_but_keep_it_for_replay(tmp_path: Path) -> None:
     raw = b'{"EventType": "messages", "token": "s3cr3t-instance-token", "message": {"chatid": '
     env = {"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
-    assert conversa("receive", stdin=raw, env=env).returncode == 1
+    assert last_json(conversa("receive", stdin=raw, env=env))["status"] == "rejected"
     listed = conversa("dead-letters", env=env)
     assert b"s3cr3t-instance-token" not in listed.stdout + listed.stderr
     assert '"token": "***"' in last_json(listed)["dead_letters"][0]["body"]
     (kept,) = tmp_path.glob("*.json")
     assert json.loads(kept.read_text())["body"] == raw.decode()  # whole, for replay
+
+
+def test_dead_letters_never_show_the_token_base64_double_encoded_or_anywhere(tmp_path: Path) -> None:
+    """Issue 16: a body kept as base64 (not UTF-8), a double-encoded one, and the configured
+    token's exact value anywhere: none of it readable in what ``dead-letters`` prints."""
+    secret = "secret1-instance-token"
+    env = {"CONVERSA_DEAD_LETTER_DIR": str(tmp_path), "CONVERSA_UAZAPI_TOKEN": secret}
+    not_utf8 = (
+        b'{"EventType": "messages", "token": "' + secret.encode() + b'", "message": {"senderName": "\xff'
+    )
+    inner = json.dumps({"EventType": "messages", "token": secret, "message": {"chatid": "x"}})
+    double = json.dumps(inner).encode()
+    elsewhere = json.dumps(
+        {"EventType": "messages", "tok": secret, "note": f"my token is {secret}!"}
+    ).encode()
+    for raw in (not_utf8, double, elsewhere):
+        assert last_json(conversa("receive", stdin=raw, env=env))["status"] == "rejected"
+    listed = conversa("dead-letters", env=env)
+    printed = listed.stdout + listed.stderr
+    assert secret.encode() not in printed and b"c2VjcmV0MS" not in printed  # nor its base64
+    bodies = [d["body"] for d in last_json(listed)["dead_letters"]]
+    assert len(bodies) == 3
+    assert any(
+        b.startswith("[kept as base64, not UTF-8: shown decoded] ") and '"token": "***"' in b for b in bodies
+    )
+    assert any('\\"token\\": \\"***\\"' in b for b in bodies)
+    kept = [json.loads(p.read_text())["body"] for p in tmp_path.glob("*.json")]
+    assert sum(secret in b or b.startswith("base64:") for b in kept) == 3  # the stores keep them whole
+
+
+def test_dead_letters_show_each_body_once_clipped_within_a_byte_budget(tmp_path: Path) -> None:
+    env = {"CONVERSA_DEAD_LETTER_DIR": str(tmp_path)}
+    for i in range(6):
+        raw = b'{"EventType": "messages", "n": ' + str(i).encode() + b', "pad": "' + b"x" * 200_000 + b'"'
+        assert last_json(conversa("receive", stdin=raw, env=env))["status"] == "rejected"
+    listed = conversa("dead-letters", "--limit", "100", env=env)
+    assert (
+        listed.stdout.count(b"x" * 1_900) == 6 and listed.stdout.count(b"x" * 2_001) == 0
+    )  # once each, clipped
+    result = last_json(listed)
+    assert result["count"] == 6 and all(
+        d["body"].endswith("more characters]") for d in result["dead_letters"]
+    )
+    assert len(listed.stdout) < 40_000
+    budget = conversa("dead-letters", "--limit", "100", "--max-bytes", "5000", env=env)
+    cut = last_json(budget)
+    assert (cut["count"], cut["omitted"]) == (2, 4) and len(budget.stdout) < 12_000
+    one = conversa("dead-letters", "--show", cut["dead_letters"][0]["id"], env=env)
+    (whole,) = last_json(one)["dead_letters"]
+    assert len(whole["body"]) == whole["body_chars"] > 200_000 and one.stdout.count(b"x" * 200_000) == 1
+    assert conversa("dead-letters", "--show", "no-such-id", env=env).returncode == 1
 
 
 def test_a_failed_command_prints_a_bounded_reason(tmp_path: Path) -> None:

@@ -26,6 +26,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from app.adapters.memory.dead_letters import FileDeadLetterStore
+from app.adapters.uazapi.parser import load_json
+from app.domain.errors import PayloadError
 from app.domain.messages import split_chat_key
 from app.domain.validation import is_instance_name, is_jid
 from tests.fuzz.bodies import INSTANCES, bodies, text_mutated_bodies
@@ -43,13 +45,19 @@ EXAMPLES = int(os.environ.get("CONVERSA_FUZZ_EXAMPLES", "1000"))
 TALLY: Counter[str] = Counter()  # outcomes of the whole run, printed by the last test (-s)
 
 
+def read(body: bytes) -> dict[str, Any] | None:
+    """The body as the parser reads it (bytes that are not UTF-8 repaired; an absurd value that
+    Python cannot read — a 5000-digit number, nesting past its recursion — as null), or None."""
+    try:
+        return load_json(body)
+    except PayloadError:
+        return None
+
+
 def authentic(body: bytes) -> bool:
     """Whether ``body`` carries the right token (and owner) of a configured instance."""
-    try:  # read as the parser reads it: bytes that are not UTF-8 are repaired
-        data = json.loads(body.decode(json.detect_encoding(body), "replace"))
-    except (ValueError, RecursionError):
-        return False
-    if not isinstance(data, dict):
+    data = read(body)
+    if data is None:
         return False
     name = data.get("instanceName")
     expected = INSTANCES.get(name) if isinstance(name, str) else None
@@ -57,10 +65,7 @@ def authentic(body: bytes) -> bool:
 
 
 def from_me(body: bytes) -> object:
-    try:
-        message = json.loads(body.decode(json.detect_encoding(body), "replace")).get("message")
-    except (ValueError, RecursionError, AttributeError):
-        return None
+    message = (read(body) or {}).get("message")
     return message.get("fromMe") if isinstance(message, dict) else None
 
 
@@ -107,7 +112,7 @@ def test_receive_survives_mutated_bodies_and_takes_in_only_authentic_ones() -> N
         check_semantics(result, body)
         TALLY[f"auth {result['status']}"] += 1
         if not authentic(body):
-            assert run.code == 1 and result["status"] == "rejected", (result, body[:300])
+            assert run.code == 0 and result["status"] == "rejected", (result, body[:300])
             assert len(world.gateway.events) == sent_before, "something was sent for a forged body"
             letter = world.container.dead_letters().get(result["dead_letter_id"])
             assert letter is not None and letter.source == "auth", result

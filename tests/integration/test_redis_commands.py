@@ -63,7 +63,7 @@ def test_owner_takeover_is_shared_between_processes(redis_url: str, tmp_path: Pa
 def test_dead_letters_land_in_redis(redis_url: str, tmp_path: Path) -> None:
     env = redis_env(redis_url, tmp_path)
     run = conversa("receive", stdin=b"{oops", env=env)
-    assert run.returncode == 1
+    assert run.returncode == 0 and last_json(run)["status"] == "rejected"  # handled, kept in Redis
     listed = last_json(conversa("dead-letters", env=env))
     assert listed["count"] == 1 and listed["dead_letters"][0]["body"] == "{oops"
 

@@ -114,6 +114,7 @@ def test_after_the_outage_replay_takes_the_bodies_in_and_removes_them(
     down = env_for(f"redis://127.0.0.1:{free_port()}/0", folder)
     for i, text in enumerate(["Oi", "vocês entregam?"]):
         assert conversa("receive", stdin=body(text, f"OUT{i}"), env=down).returncode == 1
+    # Rejected, but kept in the local folder only (Redis is down): a failure, exit 1.
     assert conversa("receive", stdin=b"{oops", env=down).returncode == 1
     assert len(list(folder.glob("*.json"))) == 3
 
@@ -143,7 +144,7 @@ def test_after_the_outage_replay_takes_the_bodies_in_and_removes_them(
 
 def test_replay_by_reason_and_of_a_duplicate(own_redis: RedisServer, tmp_path: Path) -> None:
     env = env_for(own_redis.url, tmp_path / "dl")
-    assert conversa("receive", stdin=b"{oops", env=env).returncode == 1
+    assert last_json(conversa("receive", stdin=b"{oops", env=env))["status"] == "rejected"
     raw = body("Oi", "DUP1")
     assert last_json(conversa("receive", stdin=raw, env=env))["status"] == "buffered"
     down = {**env, "CONVERSA_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}

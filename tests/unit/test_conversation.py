@@ -104,3 +104,11 @@ def test_property_with_turns_is_bounded_and_ends_with_the_new_turns(
     assert len(result.turns) <= max_turns
     kept = min(len(new), max_turns)
     assert list(result.turns[len(result.turns) - kept :]) == new[len(new) - kept :]
+
+
+def test_a_history_names_the_batch_it_recorded_last_and_reads_older_ones_without() -> None:
+    rules = MemoryRules()
+    recorded = Conversation().with_turns([Turn(Role.CUSTOMER, "oi", 1)], 1, rules, "m1,m2")
+    assert recorded.records("m1,m2") and not recorded.records("m3") and not Conversation().records("")
+    assert Conversation.from_dict(recorded.to_dict()) == recorded
+    assert Conversation.from_dict({"turns": [{"role": "customer", "text": "oi", "at_ms": 1}]}).batch_key == ""

@@ -524,3 +524,18 @@ def test_a_status_broadcast_is_not_filed_under_the_senders_chat() -> None:
 def test_media_remembers_its_instance() -> None:
     message = parse_file("titobahe__user-chat__from-others__audio.sent.json")
     assert message.media is not None and message.media.instance == "eKoB39"
+
+
+def test_bounded_reads_as_null_only_what_is_nested_too_deep_or_too_long_a_number() -> None:
+    from app.adapters.uazapi.parser import MAX_DEPTH, bounded
+
+    plain = '{"a": [1, -2.5e3, {"b": "[[[ 99999 \\" ]"}], "c": null}'
+    assert bounded(plain) == plain
+    deep = "[" * (MAX_DEPTH + 50) + "]" * (MAX_DEPTH + 50)
+    read = json.loads(bounded('{"token": "t", "x": ' + deep + ', "n": ' + "9" * 5000 + "}"))
+    assert read["token"] == "t" and read["n"] is None
+    level, depth = read["x"], 1
+    while level:
+        level, depth = level[0], depth + 1
+    assert depth == MAX_DEPTH  # the body and the lists down to the limit, then null
+    assert bounded("{oops") == "{oops"

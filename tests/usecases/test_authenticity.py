@@ -141,6 +141,24 @@ def test_a_flood_of_forged_bodies_cannot_fill_the_dead_letter_store() -> None:
     assert world.container.receive()(json.dumps(data).encode()).dead_letter_id
 
 
+def test_big_forged_bodies_cannot_fill_the_dead_letter_store_either() -> None:
+    """The cap counts bytes too: 20 forged bodies of 4 MB must not add 80 MB."""
+    world = guarded(rejected_max_bytes=10_000_000)
+    big = [forged(world, "x" * 2_000_000, token=f"t{i}") for i in range(20)]  # 4 MB: text and content
+    results = [world.container.receive()(body) for body in big]
+    assert all(r.status == "rejected" for r in results)
+    assert [bool(r.dead_letter_id) for r in results] == [True] * 2 + [False] * 18
+    assert "not kept: the rejected bodies waiting would take more than 10000000 bytes" in results[-1].reason
+    stores = world.container.dead_letters()
+    assert stores.count(AUTH_SOURCE) == 2 and 8_000_000 < stores.size(AUTH_SOURCE) <= 10_000_000
+    # Small ones still fit in what is left; the next big one does not.
+    assert world.container.receive()(forged(world, "spam", token="small")).dead_letter_id
+    # An authentic body is never refused for the budget: the cap is only for unauthentic ones.
+    data = json.loads(world.webhooks.message("x" * 4_000_000, world.clock.now_ms()))
+    data["message"]["chatid"] = "not-a-jid"
+    assert world.container.receive()(json.dumps(data).encode()).dead_letter_id
+
+
 def test_a_rejected_body_can_be_taken_in_once_the_token_is_fixed() -> None:
     """A misconfigured token must not silently drop real customers: the body waits to be replayed."""
     wrong = make_world(uazapi_token="the-old-token")

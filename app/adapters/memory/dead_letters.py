@@ -34,6 +34,9 @@ class MemoryDeadLetterStore:
     def count(self, source: str) -> int:
         return sum(1 for _, letter in self._items.values() if letter.source == source)
 
+    def size(self, source: str) -> int:
+        return sum(len(letter.to_json()) for _, letter in self._items.values() if letter.source == source)
+
     def get(self, letter_id: str) -> DeadLetter | None:
         item = self._items.get(letter_id)
         return item[1] if item else None
@@ -88,9 +91,24 @@ class FileDeadLetterStore:
         except FileNotFoundError:  # replayed by another process meanwhile
             return None
 
+    def _source_names(self, source: str) -> dict[str, str]:
+        """Letter id → its newest file, for the letters of ``source``."""
+        safe, names = _safe(source), dict[str, str]()
+        for name in self._all_names():
+            if (m := _NAME.match(name)) and m[3] == safe:
+                names.setdefault(m[2], name)
+        return names
+
     def count(self, source: str) -> int:
-        safe = _safe(source)
-        return len({m[2] for n in self._all_names() if (m := _NAME.match(n)) and m[3] == safe})
+        return len(self._source_names(source))
+
+    def size(self, source: str) -> int:
+        """The sizes of the files (no letter read): one file per letter."""
+        total = 0
+        for name in self._source_names(source).values():
+            with contextlib.suppress(FileNotFoundError):  # replayed meanwhile
+                total += (self._dir / name).stat().st_size
+        return total
 
     def list(self, limit: int = 100) -> list[DeadLetter]:
         letters: dict[str, DeadLetter] = {}

@@ -1,4 +1,4 @@
-"""Dead letters in Redis: a hash of letters by id, ids sorted by time, and ids per source.
+"""Dead letters in Redis: a hash of letters by id, ids sorted by time, ids and bytes per source.
 
 The id is derived from the source and the body (:func:`dead_letter_id`), so a body rejected
 again overwrites its letter (new reason, new time) instead of adding one. Nothing is trimmed:
@@ -15,14 +15,42 @@ import redis
 from app.adapters.redis.keys import Keys
 from app.ports.dead_letters import DeadLetter, dead_letter_id
 
-# KEYS: items, times. ARGV: id, namespace prefix of the per-source sets. The letter names its source.
+# KEYS: items, times, bytes. ARGV: id, namespace prefix of the per-source sets. The letter names its source.
 _DELETE = """
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
+local source = cjson.decode(raw)['source']
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', ARGV[2] .. cjson.decode(raw)['source'], ARGV[1])
+redis.call('ZREM', ARGV[2] .. source, ARGV[1])
+if redis.call('HEXISTS', KEYS[3], source) == 1 then redis.call('HINCRBY', KEYS[3], source, -#raw) end
 return 1
+"""
+
+# KEYS: items, times, the source's set, bytes. ARGV: id, letter (JSON), time, source.
+# A letter put again replaces its older copy: the source's bytes change by the difference.
+_PUT = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+if redis.call('HEXISTS', KEYS[4], ARGV[4]) == 1 then
+  redis.call('HINCRBY', KEYS[4], ARGV[4], #ARGV[2] - (old and #old or 0))
+end
+return 1
+"""
+
+# KEYS: items, the source's set, bytes. ARGV: source. Letters kept before the byte counts
+# existed are counted once, the first time it is asked; the put and delete scripts keep it after.
+_SIZE = """
+local size = redis.call('HGET', KEYS[3], ARGV[1])
+if size then return tonumber(size) end
+local total = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  total = total + redis.call('HSTRLEN', KEYS[1], id)
+end
+redis.call('HSET', KEYS[3], ARGV[1], total)
+return total
 """
 
 
@@ -38,6 +66,8 @@ class RedisDeadLetterStore:
     def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
         self._redis, self._keys = client, keys or Keys()
         self._delete = client.register_script(_DELETE)
+        self._put = client.register_script(_PUT)
+        self._size = client.register_script(_SIZE)
 
     def put(self, source: str, reason: str, body: str, now_ms: int) -> str:
         letter = DeadLetter(dead_letter_id(source, body), source, reason, body, now_ms)
@@ -46,10 +76,18 @@ class RedisDeadLetterStore:
 
     def _store(self, letters: list[DeadLetter], trim_legacy: int = 0) -> None:
         pipe = self._redis.pipeline(transaction=True)
+        keys = self._keys
         for letter in letters:
-            pipe.hset(self._keys.dead_letter_items, letter.id, letter.to_json())
-            pipe.zadd(self._keys.dead_letter_times, {letter.id: letter.at_ms})
-            pipe.zadd(self._keys.dead_letter_source(letter.source), {letter.id: letter.at_ms})
+            self._put(
+                keys=[
+                    keys.dead_letter_items,
+                    keys.dead_letter_times,
+                    keys.dead_letter_source(letter.source),
+                    keys.dead_letter_bytes,
+                ],
+                args=[letter.id, letter.to_json(), letter.at_ms, letter.source],
+                client=pipe,
+            )
         if trim_legacy:
             pipe.ltrim(self._keys.dead_letters, 0, -trim_legacy - 1)
         pipe.execute()
@@ -63,6 +101,14 @@ class RedisDeadLetterStore:
 
     def count(self, source: str) -> int:
         return int(self._redis.zcard(self._keys.dead_letter_source(source)))
+
+    def size(self, source: str) -> int:
+        keys = [
+            self._keys.dead_letter_items,
+            self._keys.dead_letter_source(source),
+            self._keys.dead_letter_bytes,
+        ]
+        return int(self._size(keys=keys, args=[source]))
 
     def list(self, limit: int = 100) -> list[DeadLetter]:
         self._migrate_legacy()
@@ -80,5 +126,5 @@ class RedisDeadLetterStore:
         return _letter(raw) if raw is not None else None
 
     def delete(self, letter_id: str) -> bool:
-        keys = [self._keys.dead_letter_items, self._keys.dead_letter_times]
+        keys = [self._keys.dead_letter_items, self._keys.dead_letter_times, self._keys.dead_letter_bytes]
         return bool(self._delete(keys=keys, args=[letter_id, self._keys.dead_letter_source("")]))

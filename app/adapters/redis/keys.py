@@ -48,6 +48,11 @@ class Keys:
         """Sorted set: dead-letter id scored by the time of its last ``put``."""
         return f"{self.namespace}:dead-letters:times"
 
+    @property
+    def dead_letter_bytes(self) -> str:
+        """Hash: source → the bytes its letters take (their JSON), kept by the put and delete scripts."""
+        return f"{self.namespace}:dead-letters:bytes"
+
     def dead_letter_source(self, source: str) -> str:
         """Sorted set: the ids of one source's dead letters, scored like ``dead_letter_times``."""
         return f"{self.namespace}:dead-letters:source:{source}"

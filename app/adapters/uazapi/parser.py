@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from app.domain.authenticity import WebhookOrigin
@@ -190,16 +191,58 @@ def media_ref(message: dict[str, Any], kind: MessageKind, wa_id: str, instance: 
     )
 
 
+# What no Uazapi event holds: deeper nesting, longer number literals. Such a value is read as
+# null, so an absurd field the message does not need cannot make the fields it does unreadable.
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 100
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]|-?[0-9][0-9.eE+-]*')
+
+
+def bounded(text: str) -> str:
+    """``text`` with every value nested deeper than :data:`MAX_DEPTH` and every number longer
+    than :data:`MAX_NUMBER_CHARS` replaced by ``null``; the rest as it was.
+
+    Only whole tokens are looked at (strings are skipped whole), so what it keeps reads as
+    before; a text that is not JSON stays not JSON.
+    """
+    pieces: list[str] = []
+    depth, kept, skip_from = 0, 0, -1
+    for token in _TOKENS.finditer(text):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH and skip_from < 0:
+                skip_from = token.start()
+        elif char in "]}":
+            depth -= 1
+            if skip_from >= 0 and depth == MAX_DEPTH:
+                pieces += [text[kept:skip_from], "null"]
+                kept, skip_from = token.end(), -1
+        elif char != '"' and skip_from < 0 and len(token.group()) > MAX_NUMBER_CHARS:
+            pieces += [text[kept : token.start()], "null"]
+            kept = token.end()
+    pieces.append(text[kept:])
+    return "".join(pieces)
+
+
 def load_json(body: bytes | str) -> dict[str, Any]:
-    """The body as a JSON object. Bytes that are not UTF-8 are repaired (U+FFFD), not refused."""
+    """The body as a JSON object. Bytes that are not UTF-8 are repaired (U+FFFD), not refused.
+
+    A body Python's reader refuses for one absurd value (nesting that exhausts its recursion, a
+    number of more than 4300 digits) is read again with those values as null (:func:`bounded`):
+    what identifies and routes the message is still read, and judged as usual.
+    """
     if isinstance(body, bytes | bytearray):
         body = bytes(body).decode(json.detect_encoding(body), "replace")
     try:
         data = json.loads(body)
-    except ValueError as exc:  # also a number of more than 4300 digits, which Python refuses to read
-        raise PayloadError(f"webhook body is not JSON: {clip(str(exc))}") from None
-    except RecursionError:
-        raise PayloadError("webhook body is nested too deeply to be a Uazapi event") from None
+    except (ValueError, RecursionError) as exc:
+        try:
+            data = json.loads(bounded(body))
+        except (ValueError, RecursionError):
+            if isinstance(exc, RecursionError):
+                raise PayloadError("webhook body is nested too deeply to be a Uazapi event") from None
+            raise PayloadError(f"webhook body is not JSON: {clip(str(exc))}") from None
     if not isinstance(data, dict):
         raise PayloadError(f"webhook body is a JSON {type(data).__name__}, expected an object")
     return data

@@ -164,8 +164,7 @@ class ProcessConversation:
                 {"chat_id": chat, "messages": [m.to_dict() for m in batch.messages]}, ensure_ascii=False
             )
             self.dead_letters.put("process", f"batch failed {batch.attempts - 1} times", body, now)
-            self.outbox.clear(chat)
-            self.buffer.ack(chat, batch.token)
+            self._finish(batch)
             return self._result("dead_lettered", batch, "batch failed too often; kept as a dead letter")
         state = self.chat_state.get(chat)
         if state.opted_out or state.is_paused(now):
@@ -183,22 +182,44 @@ class ProcessConversation:
             return self._result("lost_lease", batch, reason, sent_now)
         if reply.handoff:  # before anything is recorded: a failed flag retries the batch, flag and all
             self.gateway.flag_handoff(chat)
-        conversation = self.conversations.load(chat).with_turns(
-            [
-                Turn(Role.CUSTOMER, batch.combined_text() or "[mídia]", batch.messages[-1].received_ms),
-                Turn(Role.ASSISTANT, "\n\n".join(reply.parts[:sent]), self.clock.now_ms(), reply.sources),
-            ],
-            self.clock.now_ms(),
-            self.memory,
-        )
-        self.conversations.save(chat, conversation, self.memory.session_ms)
+        self._record(batch, reply, sent)
         if reply.handoff:
             self.chat_state.pause(chat, self.clock.now_ms() + self.chat_rules.takeover_ms)
-        self.outbox.clear(chat)
-        self.buffer.ack(chat, batch.token)
+        self._finish(batch)
         if stopped:
             return self._result("suppressed", batch, stopped, sent_now)
         return self._result("answered", batch, why, sent_now, reply)
+
+    def _record(self, batch: Batch, reply: PendingReply, sent: int) -> None:
+        """Add the exchange to the history, unless a run that failed before acknowledging did.
+
+        The history names the batch it recorded last in the same value as the turns, so a batch
+        redone after its history was saved (the acknowledgement never landed) is recorded once.
+        """
+        chat, now = batch.chat_id, self.clock.now_ms()
+        history = self.conversations.load(chat)
+        if history.records(batch.key):
+            return
+        conversation = history.with_turns(
+            [
+                Turn(Role.CUSTOMER, batch.combined_text() or "[mídia]", batch.messages[-1].received_ms),
+                Turn(Role.ASSISTANT, "\n\n".join(reply.parts[:sent]), now, reply.sources),
+            ],
+            now,
+            self.memory,
+            batch.key,
+        )
+        self.conversations.save(chat, conversation, self.memory.session_ms)
+
+    def _finish(self, batch: Batch) -> None:
+        """Acknowledge the batch, then forget its reply: in this order, so a batch that is redone
+        (the acknowledgement never landed, whatever Redis did) still finds the record of every part
+        sent and sends none again. A reply left behind when the clearing fails is harmless: the
+        next batch has another key and replaces it. When the acknowledgement finds the lease
+        taken (it expired, another run holds the batch), the reply is left for that run.
+        """
+        if self.buffer.ack(batch.chat_id, batch.token):
+            self.outbox.clear(batch.chat_id)
 
     def _compose(self, batch: Batch) -> PendingReply:
         question = batch.combined_text()

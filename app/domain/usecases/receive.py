@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from app.domain.authenticity import AUTH_SOURCE, Authenticity
 from app.domain.chat_rules import Action, ChatRules, screen
 from app.domain.errors import PayloadError
-from app.domain.messages import BufferedMessage, InboundMessage
+from app.domain.messages import BufferedMessage, InboundMessage, mask_digit_runs
 from app.domain.usecases.results import ReceiveResult
 from app.ports.webhook import IgnoredEvent
 
@@ -72,6 +72,7 @@ class ReceiveMessage:
     dedup_ttl_ms: int = 7 * 24 * 60 * 60 * 1000
     authenticity: Authenticity = field(default_factory=Authenticity)
     max_rejected_kept: int = 1000
+    max_rejected_bytes: int = 50_000_000  # what the kept rejected bodies may take, all together
     quiet_ms: int = 0  # the debounce quiet period: see ReceiveResult.process_at
 
     def __call__(self, body: bytes) -> ReceiveResult:
@@ -83,13 +84,14 @@ class ReceiveMessage:
             if not verdict.authentic:  # unreadable: say why, and that its origin is unknown
                 why = verdict.reason if error.origin else f"{error.reason}; {verdict.reason}"
                 return self._reject_unauthentic(body, why, now)
-            letter = self.dead_letters.put("receive", error.reason, body_text(body), now)
-            return ReceiveResult("rejected", error.reason, dead_letter_id=letter)
+            reason = mask_digit_runs(error.reason)  # it may echo a chat id, a message id, an owner
+            letter = self.dead_letters.put("receive", reason, body_text(body), now)
+            return ReceiveResult("rejected", reason, dead_letter_id=letter)
         verdict = self.authenticity.check(event.origin)
         if not verdict.authentic:
             return self._reject_unauthentic(body, verdict.reason, now)
         if isinstance(event, IgnoredEvent):
-            return ReceiveResult("ignored", f"{event.event_type}: {event.reason}")
+            return ReceiveResult("ignored", mask_digit_runs(f"{event.event_type}: {event.reason}"))
         if self.idempotency.seen(event.message_id, now):  # a hint: spares a duplicate the media
             return _duplicate(event)
         return self._take_in(event, now)
@@ -97,12 +99,19 @@ class ReceiveMessage:
     def _reject_unauthentic(self, body: bytes, reason: str, now: int) -> ReceiveResult:
         """A forged or unknown body changes nothing and is never answered. It is kept (a wrong
         token in the settings must not silently drop real customers: ``conversa replay`` takes
-        these back once it is fixed), but at most ``max_rejected_kept`` of them: a flood of
-        forged bodies cannot fill the dead-letter store."""
+        these back once it is fixed), but at most ``max_rejected_kept`` of them taking at most
+        ``max_rejected_bytes`` together: a flood of forged bodies, many or big, cannot fill the
+        dead-letter store."""
+        reason = mask_digit_runs(reason)
         if self.dead_letters.count(AUTH_SOURCE) >= self.max_rejected_kept:
             full = f"{reason}; not kept: {self.max_rejected_kept} rejected bodies are waiting already"
             return ReceiveResult("rejected", full)
-        letter = self.dead_letters.put(AUTH_SOURCE, reason, body_text(body), now)
+        text = body_text(body)
+        budget = self.max_rejected_bytes
+        if self.dead_letters.size(AUTH_SOURCE) + len(text.encode("utf-8", "surrogatepass")) > budget:
+            full = f"{reason}; not kept: the rejected bodies waiting would take more than {budget} bytes"
+            return ReceiveResult("rejected", full)
+        letter = self.dead_letters.put(AUTH_SOURCE, reason, text, now)
         return ReceiveResult("rejected", reason, dead_letter_id=letter)
 
     def _take_in(self, message: InboundMessage, now: int) -> ReceiveResult:
