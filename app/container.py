@@ -170,6 +170,24 @@ def authenticity(s: Settings) -> Authenticity:
     )
 
 
+def checked_uazapi_instances(s: Settings) -> Any:
+    """The Uazapi instances, once the settings that Uazapi needs are known to be there."""
+    from app.domain.errors import ConfigurationError
+
+    instances = s.uazapi_instance_list()
+    if not instances:
+        raise ConfigurationError("gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN")
+    business_name(s)  # a production deployment names its business: fail before taking anything in
+    return instances
+
+
+def deferred_gateway(s: Settings, build: Callable[[], Any]) -> Deferred:
+    """The gateway, built on first use; its settings checked now, so a command fails at start-up."""
+    if s.gateway == "uazapi":
+        checked_uazapi_instances(s)
+    return Deferred(build)
+
+
 def uazapi_gateway(s: Settings) -> Any:
     """The Uazapi client; its tokens are checked here, not in Settings, because only the commands
     that call Uazapi (receive, process) get it: sweep, ingest and dead-letters run without.
@@ -177,12 +195,8 @@ def uazapi_gateway(s: Settings) -> Any:
     A reply goes out with the token of the instance its chat key names; the single
     ``CONVERSA_UAZAPI_TOKEN`` serves any other instance name."""
     from app.adapters.uazapi.client import UazapiGateway
-    from app.domain.errors import ConfigurationError
 
-    instances = s.uazapi_instance_list()
-    if not instances:
-        raise ConfigurationError("gateway 'uazapi' needs CONVERSA_UAZAPI_TOKEN")
-    business_name(s)  # a production deployment names its business: fail before taking anything in
+    instances = checked_uazapi_instances(s)
     return UazapiGateway(
         s.uazapi_url,
         s.uazapi_token.get_secret_value(),
@@ -408,7 +422,7 @@ class Container(containers.DeclarativeContainer):
         outbox=outbox,
         knowledge=providers.Factory(Deferred, knowledge.provider),
         answerer=providers.Factory(Deferred, answerer.provider),
-        gateway=providers.Factory(Deferred, gateway.provider),
+        gateway=providers.Factory(deferred_gateway, settings, gateway.provider),
         dead_letters=dead_letters,
         clock=clock,
         debounce=providers.Callable(debounce_rules, settings),

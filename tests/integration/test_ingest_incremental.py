@@ -107,7 +107,6 @@ def test_the_command_reports_what_it_reused_and_lists_the_documents(
     run = conversa("ingest", env=env)
     assert run.returncode == 0, run.stderr.decode()
     result, outputs = last_json(run), kestra_outputs(run)
-    outputs.pop("cpu_seconds")
     assert outputs == result
     assert result["documents_embedded"] == 1 and result["documents_reused"] == 3
     assert result["embedding_model"] == "multilingual-e5-small-q4-enpt"
