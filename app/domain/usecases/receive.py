@@ -26,6 +26,7 @@ from app.domain.chat_rules import Action, ChatRules, screen
 from app.domain.errors import PayloadError
 from app.domain.messages import BufferedMessage, InboundMessage
 from app.domain.usecases.results import ReceiveResult
+from app.domain.usecases.team_desk import TeamDesk
 from app.ports.webhook import IgnoredEvent
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class ReceiveMessage:
     authenticity: Authenticity = field(default_factory=Authenticity)
     max_rejected_kept: int = 1000
     quiet_ms: int = 0  # the debounce quiet period: see ReceiveResult.process_at
+    team: TeamDesk = field(default_factory=TeamDesk)  # the team chat: never a customer; commands
 
     def __call__(self, body: bytes) -> ReceiveResult:
         now = self.clock.now_ms()
@@ -107,6 +109,8 @@ class ReceiveMessage:
 
     def _take_in(self, message: InboundMessage, now: int) -> ReceiveResult:
         chat = message.chat_id
+        if (handled := self.team.intercept(message, now)) is not None:
+            return handled
         screening = screen(message, self.chat_state.get(chat), self.rules, now)
 
         def result(status: str, pending: int = 0) -> ReceiveResult:
@@ -122,6 +126,7 @@ class ReceiveMessage:
         # in between leaves the message to the retry, never "seen" without its effect.
         if screening.action is Action.TAKEOVER:
             self.chat_state.pause(chat, screening.pause_until_ms)
+            self.team.taken_over(chat, screening.pause_until_ms)
             return result("takeover") if self._claim(message, now) else _duplicate(message)
         if screening.action is Action.OPT_OUT:
             self.chat_state.set_opted_out(chat, True)
