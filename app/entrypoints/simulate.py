@@ -37,6 +37,12 @@ def play_step(sim: Simulation, scenario: Scenario, step: Step) -> None:
         sim.owner_says(step.value)
     elif step.kind == "duplicate":
         sim.redeliver()
+    elif step.kind == "team":
+        sim.team_says(step.value)
+    elif step.kind == "forged_team":
+        sim.forged_team(step.value)
+    elif step.kind == "report":
+        sim.send_report()
     else:
         sim.deliver((scenario.base_dir / step.value).read_bytes())
 
@@ -49,8 +55,12 @@ def run_script(args: argparse.Namespace) -> int:
         return fail("simulate", error.reason)
     except ValueError as error:
         return fail("simulate", f"invalid scenario settings: {error}".splitlines()[0])
-    clock = VirtualClock(start_ms=time.time_ns() // 1_000_000)
-    sim = Simulation(build_container(settings), clock, args.chat, sys.stdout)
+    start_ms = scenario.start_ms if scenario.start_ms is not None else time.time_ns() // 1_000_000
+    clock = VirtualClock(start_ms=start_ms)
+    try:
+        sim = Simulation(build_container(settings), clock, args.chat, sys.stdout, offline=not args.real)
+    except ValueError as error:
+        return fail("simulate", f"invalid scenario settings: {error}".splitlines()[0])
     print(f"# {scenario.name}")
     start = clock.now_ms()
     for step in scenario.steps:
@@ -66,6 +76,7 @@ def run_script(args: argparse.Namespace) -> int:
             "scenario": scenario.name,
             "answers": sim.answers,
             "bot_messages": sim.bot_messages,
+            "team_messages": sim.team_messages,
             "receive": dict(sim.statuses),
             "failures": failures,
         }
