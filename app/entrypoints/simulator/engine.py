@@ -15,9 +15,8 @@ from typing import Protocol, TextIO
 
 from dependency_injector import providers
 
-from app.adapters.memory.blobs import MemoryBlobStore
 from app.adapters.memory.gateway import RecordingGateway, SentEvent
-from app.container import Container
+from app.container import Container, lazy
 from app.domain.messages import split_chat_key
 from app.entrypoints.simulator.webhooks import INSTANCE, OWNER, WebhookFactory
 
@@ -71,7 +70,7 @@ class Simulation:
         container.gateway.override(providers.Object(self.gateway))
         container.clock.override(providers.Object(clock))
         if offline:  # the weekly report's Markdown goes to a bucket in memory
-            container.blobs.override(providers.Object(MemoryBlobStore()))
+            container.blobs.override(providers.Singleton(lazy("app.adapters.memory.blobs.MemoryBlobStore")))
         self.container = container
         self.team_jid = container.settings().team_chat
         self._receive = container.receive()

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The repository's flows/, exactly as they ship, on Kestra 2.0.0: all four load, and
+ * The repository's flows/, exactly as they ship, on Kestra 2.0.0: all five load, and
  * receive-whatsapp's Webhook trigger turns a JSON body into its input (no 422).
  * What the flows do with Redis, S3 and Uazapi is for the end-to-end tests.
  */
@@ -34,7 +34,8 @@ class ConversaFlowsLoadTest {
 
     static final String NAMESPACE = "conversa";
     static final Set<String> FLOWS = Set.of(
-        "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge");
+        "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge",
+        "report-knowledge-gaps");
     static final ObjectMapper JSON = new ObjectMapper();
 
     static FlowLoadReport report;
@@ -46,12 +47,12 @@ class ConversaFlowsLoadTest {
 
     @Test
     @Order(1)
-    void all_four_flows_load() {
+    void all_five_flows_load() {
         assertTrue(report.missing(FLOWS).isEmpty(),
             () -> "flows that did not load from " + TestFlows.conversaFlows() + ": " + report.missing(FLOWS)
                 + "\n" + report.describe());
         assertEquals(FLOWS, Set.copyOf(report.loadedFlowIds()),
-            () -> "flows/ should hold exactly the four flows; " + report.describe());
+            () -> "flows/ should hold exactly the five flows; " + report.describe());
     }
 
     @Test
