@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-FLOWS = sorted((Path(__file__).parents[2] / "flows").glob("*.yml"))
+FLOWS_DIR = Path(__file__).parents[2] / "flows"
+FLOWS = sorted(FLOWS_DIR.glob("*.yml"))
 REMOVED_IN_2_0 = {
     "trigger conditions (use when:)": re.compile(r"^\s*conditions:", re.M),
     "when: on a task (2.0.0 rejects it: use runIf)": re.compile(
@@ -44,13 +45,24 @@ def tasks(flow: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def test_the_four_flows_exist() -> None:
+def test_the_five_flows_exist() -> None:
     assert {load(p)["id"] for p in FLOWS} == {
         "receive-whatsapp",
         "process-conversation",
         "ingest-knowledge",
         "sweep-conversations",
+        "report-knowledge-gaps",
     }
+
+
+def test_the_weekly_report_runs_on_monday_morning_in_sao_paulo_and_sends_once() -> None:
+    flow = load(FLOWS_DIR / "report-knowledge-gaps.yml")
+    (trigger,) = flow["triggers"]
+    assert trigger["type"] == "io.kestra.plugin.core.trigger.Schedule"
+    assert (trigger["cron"], trigger["timezone"]) == ("0 8 * * 1", "America/Sao_Paulo")
+    (task,) = flow["tasks"]
+    assert task["commands"] == ["conversa gaps --send"]
+    assert all("secret(" in value for value in task["env"].values())
 
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
