@@ -20,7 +20,11 @@ from app.ports.figures import WeekFigures
 from app.ports.gaps import DeclinedQuestion
 
 WORDS_THRESHOLD = 0.5  # share of terms in common for two questions to be the same
-MEANING_THRESHOLD = 0.85  # cosine of two question embeddings for them to be the same
+# Cosine of two question embeddings for them to be the same, per embedding model. Measured on
+# pairs of short Portuguese questions: e5 puts unrelated questions at 0.81-0.87 and rewordings
+# of one question at 0.89-0.94; USE at 0.16-0.41 and 0.67-0.81.
+MEANING_THRESHOLDS = {"multilingual-e5": 0.885, "universal-sentence-encoder": 0.6}
+MEANING_THRESHOLD = 0.885
 QUESTION_MAX_CHARS = 300
 TOP_IN_SUMMARY = 5
 
@@ -122,12 +126,27 @@ def group_by_words(questions: Sequence[DeclinedQuestion], threshold: float = WOR
     )
 
 
+def meaning_threshold(model: str) -> float:
+    """The cosine at which ``model``'s embeddings of two questions ask the same thing."""
+    found = (t for prefix, t in MEANING_THRESHOLDS.items() if model.startswith(prefix))
+    return next(found, MEANING_THRESHOLD)
+
+
 def group_by_meaning(
     questions: Sequence[DeclinedQuestion],
     vectors: Sequence[Sequence[float]],
     threshold: float = MEANING_THRESHOLD,
 ) -> list[Gap]:
-    return group(questions, lambda i, j: cosine(vectors[i], vectors[j]), threshold)
+    """Same meaning (cosine at or above ``threshold``), or, failing that, the same words: a
+    model that puts "pizza?" a little far from "tem pizza de calabresa?" still groups them."""
+    texts = [q.question for q in questions]
+
+    def same(i: int, j: int) -> float:
+        if cosine(vectors[i], vectors[j]) >= threshold:
+            return 1.0
+        return 1.0 if words_similarity(texts[i], texts[j]) >= WORDS_THRESHOLD else 0.0
+
+    return group(questions, same, 1.0)
 
 
 def _seconds(ms: int | None) -> str:

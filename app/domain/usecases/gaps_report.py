@@ -20,6 +20,7 @@ from app.domain.gaps import (
     WeeklyReport,
     group_by_meaning,
     group_by_words,
+    meaning_threshold,
     opaque,
     previous_week,
     week_start,
@@ -91,7 +92,7 @@ class KnowledgeGaps:
         if self.embedder is None or not entries:
             return group_by_words(entries)
         vectors = [list(map(float, self.embedder.embed_query(e.question).tolist())) for e in entries]
-        return group_by_meaning(entries, vectors)
+        return group_by_meaning(entries, vectors, meaning_threshold(self.embedder.name))
 
     def week_report(self, week: str | None = None) -> WeeklyReport:
         """The report of ``week`` (``2026-W49``); by default the last whole week."""
