@@ -2,7 +2,8 @@
 
 With ``--script`` the scenario runs on a virtual clock (a 24-hour gap takes no time) and
 the command exits 1 if the scenario's expectations are not met. Without it, you type as
-the customer in real time; ``/dono <texto>`` types as the owner, ``/sair`` quits.
+the customer in real time; ``/dono <texto>`` types as the owner, ``/equipe <texto>`` writes
+in the team chat (``#status``…, with ``CONVERSA_TEAM_CHAT``), ``/sair`` quits.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def run_interactive(args: argparse.Namespace) -> int:
     sim = Simulation(container, clock, args.chat, sys.stdout)
     print(
         f"Conversa simulator — {container.business()}. Type as the customer; "
-        "'/dono <texto>' types as the owner, '/sair' or Ctrl-D quits."
+        "'/dono <texto>' types as the owner, '/equipe <texto>' in the team chat (with "
+        "CONVERSA_TEAM_CHAT), '/sair' or Ctrl-D quits."
     )
     while True:
         ready, _, _ = select.select([sys.stdin], [], [], clock.seconds_to_next())
@@ -135,6 +137,8 @@ def run_interactive(args: argparse.Namespace) -> int:
             text = line.strip()
             if text.startswith("/dono "):
                 sim.owner_says(text[len("/dono ") :])
+            elif text.startswith("/equipe ") and sim.team_jid:
+                sim.team_says(text[len("/equipe ") :])
             elif text:
                 sim.customer_says(text)
         clock.run_due()
