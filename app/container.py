@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.domain.conversation import MemoryRules
     from app.domain.debounce import DebounceRules
     from app.domain.reply_policy import ReplyPolicy
+    from app.domain.schedule import BusinessHours
     from app.domain.usecases.process import ProcessRules
 
 
@@ -160,6 +161,23 @@ def answering_rules(s: Settings) -> AnsweringRules:
     from app.domain.answering import AnsweringRules
 
     return AnsweringRules(business_name=business_name(s), show_sources=s.show_sources)
+
+
+def business_hours(s: Settings) -> BusinessHours:
+    from app.domain.schedule import BusinessHours
+
+    return BusinessHours.parse(s.business_hours, s.holidays, s.timezone)
+
+
+def report_instance(s: Settings) -> str:
+    """The instance the weekly report goes out on: the named one, else the first configured."""
+    names = [name for name, _, _ in s.uazapi_instance_list() if name != "*"]
+    return s.uazapi_instance or (names[0] if names else "")
+
+
+def report_embedder(s: Settings, embedder: Callable[[], Any]) -> Any:
+    """Declined questions are grouped by meaning with FAISS's embedder, by words with keyword."""
+    return embedder() if s.knowledge == "faiss" else None
 
 
 def authenticity(s: Settings) -> Authenticity:
@@ -397,6 +415,72 @@ class Container(containers.DeclarativeContainer):
         openai=providers.Singleton(openai_answerer, settings),
     )
 
+    # The owner's side: the team's board, what the bot could not answer, the week's figures.
+    team_board = providers.Selector(
+        settings.provided.state,
+        memory=providers.Singleton(lazy(f"{MEMORY}.owner.MemoryTeamBoard")),
+        redis=providers.Singleton(lazy(f"{REDIS}.owner.RedisTeamBoard"), redis, keys),
+    )
+    gap_log = providers.Selector(
+        settings.provided.state,
+        memory=providers.Singleton(
+            lazy(f"{MEMORY}.owner.MemoryGapLog"),
+            providers.Callable(lambda s: s.gaps_retention_days * 86_400_000, settings),
+            settings.provided.gaps_max_kept,
+        ),
+        redis=providers.Singleton(
+            lazy(f"{REDIS}.owner.RedisGapLog"),
+            redis,
+            keys,
+            providers.Callable(lambda s: s.gaps_retention_days * 86_400_000, settings),
+            settings.provided.gaps_max_kept,
+        ),
+    )
+    figures = providers.Selector(
+        settings.provided.state,
+        memory=providers.Singleton(lazy(f"{MEMORY}.owner.MemoryFiguresStore")),
+        redis=providers.Singleton(lazy(f"{REDIS}.owner.RedisFiguresStore"), redis, keys),
+    )
+    hours = providers.Callable(business_hours, settings)
+    team_desk = providers.Factory(
+        lazy("app.domain.usecases.team_desk.TeamDesk"),
+        team_jid=settings.provided.team_chat,
+        chat_state=chat_state,
+        board=team_board,
+        gateway=gateway,
+        idempotency=idempotency,
+        hours=hours,
+        takeover_ms=providers.Callable(lambda s: s.takeover_minutes * 60_000, settings),
+        dedup_ttl_ms=providers.Callable(lambda s: int(s.dedup_ttl_hours * 3_600_000), settings),
+    )
+    owner_side = providers.Factory(
+        lazy("app.domain.usecases.owner_side.OwnerSide"),
+        hours=hours,
+        team_jid=settings.provided.team_chat,
+        business=business,
+        outbox=outbox,
+        gateway=gateway,
+        board=team_board,
+        gaps=gap_log,
+        figures=figures,
+    )
+    gaps = providers.Factory(
+        lazy("app.domain.usecases.gaps_report.KnowledgeGaps"),
+        log=gap_log,
+        figures=figures,
+        clock=clock,
+        hours=hours,
+        embedder=providers.Callable(report_embedder, settings, embedder.provider),
+        business=business,
+        team_jid=settings.provided.team_chat,
+        instance=providers.Callable(report_instance, settings),
+        gateway=gateway,
+        outbox=outbox,
+        idempotency=idempotency,
+        blobs=blobs,
+        reports_prefix=settings.provided.reports_prefix,
+    )
+
     receive = providers.Factory(
         lazy("app.domain.usecases.receive.ReceiveMessage"),
         parser=parser,
@@ -413,6 +497,7 @@ class Container(containers.DeclarativeContainer):
         max_rejected_kept=settings.provided.rejected_max_kept,
         max_rejected_bytes=settings.provided.rejected_max_bytes,
         quiet_ms=settings.provided.quiet_ms,
+        team=team_desk,
     )
     process = providers.Factory(
         lazy("app.domain.usecases.process.ProcessConversation"),
@@ -431,6 +516,7 @@ class Container(containers.DeclarativeContainer):
         chat_rules=providers.Callable(chat_rules, settings),
         rules=providers.Callable(process_rules, settings),
         answering=providers.Callable(answering_rules, settings),
+        owner_side=owner_side,
     )
     ask = providers.Factory(
         lazy("app.domain.usecases.ask.AskQuestion"),

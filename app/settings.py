@@ -8,15 +8,17 @@ the extractive answerer and a gateway that only records.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.authenticity import ANY_INSTANCE
 from app.domain.validation import clip, is_instance_name, is_owner
 
+T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_KNOWLEDGE_DIR = PACKAGE_DIR / "examples" / "knowledge"
 EXAMPLE_BUSINESS_NAME = "Padaria Grão Dourado"  # the bundled example's business, offline only
@@ -54,6 +56,14 @@ def parse_instances(text: str) -> list[tuple[str, str, str]]:
             )
         instances.append((name, entry["token"], owner))
     return instances
+
+
+def _unprefixed(parse: Callable[[str], T], value: str) -> T:
+    """Run ``parse``; its error loses the ``CONVERSA_X:`` prefix (the CLI names the setting)."""
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise ValueError(str(error).split(": ", 1)[-1]) from None
 
 
 class Settings(BaseSettings):
@@ -101,6 +111,15 @@ class Settings(BaseSettings):
     # offline, the bundled example's bakery when its knowledge base is the example's.
     business_name: str = ""
     show_sources: bool = True  # end answers with a "Fonte: …" line naming the documents used
+
+    # The owner's side: the team chat told at every handoff, business hours, the weekly report.
+    team_chat: str = ""  # a number (digits) or a group JID; empty = nobody is told on WhatsApp
+    business_hours: str = ""  # "seg-sex 08:00-18:00; sab 08:00-12:00"; empty = always open
+    holidays: str = ""  # "2026-12-25, 01-01" (a date, or month-day every year)
+    timezone: str = "America/Sao_Paulo"
+    gaps_retention_days: int = Field(90, ge=1)
+    gaps_max_kept: int = Field(10_000, ge=1)
+    reports_prefix: str = "reports/"
 
     # Debounce.
     quiet_ms: int = Field(5_000, ge=0)
@@ -171,6 +190,37 @@ class Settings(BaseSettings):
     question_max_chars: int = Field(2_000, ge=100)
 
     log_level: str = "INFO"
+
+    @field_validator("team_chat")
+    @classmethod
+    def _team_chat_is_a_chat(cls, value: str) -> str:
+        from app.domain.team import team_chat_jid
+
+        return _unprefixed(team_chat_jid, value)
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours_are_readable(cls, value: str) -> str:
+        from app.domain.schedule import parse_hours
+
+        _unprefixed(parse_hours, value)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays_are_dates(cls, value: str) -> str:
+        from app.domain.schedule import parse_holidays
+
+        _unprefixed(parse_holidays, value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        from app.domain.schedule import zone
+
+        _unprefixed(zone, value)
+        return value.strip()
 
     def uazapi_instance_list(self) -> list[tuple[str, str, str]]:
         """The Uazapi instances served, as (name, token, owner).

@@ -64,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--limit", type=int, default=1000, help="at most this many letters per store")
     replay.add_argument("--dry-run", action="store_true", help="list what would be replayed, change nothing")
 
+    gaps = sub.add_parser("gaps", help="what the bot could not answer, grouped; the weekly report")
+    gaps.add_argument("--since", default="7d", help="the period to list: 7d, 24h… (default 7d)")
+    gaps.add_argument(
+        "--week", help="an ISO week (2026-W49): its report (default with --send: the last whole week)"
+    )
+    gaps.add_argument(
+        "--send",
+        action="store_true",
+        help="write the week's report to the bucket and send its summary to the team chat, once",
+    )
+
     simulate = sub.add_parser("simulate", help="chat with the bot in the terminal, offline")
     simulate.add_argument("--script", help="play a scenario file on a virtual clock and print the transcript")
     simulate.add_argument(
@@ -90,6 +101,8 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from app.entrypoints.dead_letters import run
     elif name == "replay":
         from app.entrypoints.replay import run
+    elif name == "gaps":
+        from app.entrypoints.gaps import run
     else:
         from app.entrypoints.simulate import run
     return run

@@ -2,7 +2,8 @@
 
 With ``--script`` the scenario runs on a virtual clock (a 24-hour gap takes no time) and
 the command exits 1 if the scenario's expectations are not met. Without it, you type as
-the customer in real time; ``/dono <texto>`` types as the owner, ``/sair`` quits.
+the customer in real time; ``/dono <texto>`` types as the owner, ``/equipe <texto>`` writes
+in the team chat (``#status``…, with ``CONVERSA_TEAM_CHAT``), ``/sair`` quits.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def play_step(sim: Simulation, scenario: Scenario, step: Step) -> None:
         sim.owner_says(step.value)
     elif step.kind == "duplicate":
         sim.redeliver()
+    elif step.kind == "team":
+        sim.team_says(step.value)
+    elif step.kind == "forged_team":
+        sim.forged_team(step.value)
+    elif step.kind == "report":
+        sim.send_report()
     else:
         sim.deliver((scenario.base_dir / step.value).read_bytes())
 
@@ -49,8 +56,12 @@ def run_script(args: argparse.Namespace) -> int:
         return fail("simulate", error.reason)
     except ValueError as error:
         return fail("simulate", f"invalid scenario settings: {error}".splitlines()[0])
-    clock = VirtualClock(start_ms=time.time_ns() // 1_000_000)
-    sim = Simulation(build_container(settings), clock, args.chat, sys.stdout)
+    start_ms = scenario.start_ms if scenario.start_ms is not None else time.time_ns() // 1_000_000
+    clock = VirtualClock(start_ms=start_ms)
+    try:
+        sim = Simulation(build_container(settings), clock, args.chat, sys.stdout, offline=not args.real)
+    except ValueError as error:
+        return fail("simulate", f"invalid scenario settings: {error}".splitlines()[0])
     print(f"# {scenario.name}")
     start = clock.now_ms()
     for step in scenario.steps:
@@ -66,6 +77,7 @@ def run_script(args: argparse.Namespace) -> int:
             "scenario": scenario.name,
             "answers": sim.answers,
             "bot_messages": sim.bot_messages,
+            "team_messages": sim.team_messages,
             "receive": dict(sim.statuses),
             "failures": failures,
         }
@@ -110,7 +122,8 @@ def run_interactive(args: argparse.Namespace) -> int:
     sim = Simulation(container, clock, args.chat, sys.stdout)
     print(
         f"Conversa simulator — {container.business()}. Type as the customer; "
-        "'/dono <texto>' types as the owner, '/sair' or Ctrl-D quits."
+        "'/dono <texto>' types as the owner, '/equipe <texto>' in the team chat (with "
+        "CONVERSA_TEAM_CHAT), '/sair' or Ctrl-D quits."
     )
     while True:
         ready, _, _ = select.select([sys.stdin], [], [], clock.seconds_to_next())
@@ -124,6 +137,8 @@ def run_interactive(args: argparse.Namespace) -> int:
             text = line.strip()
             if text.startswith("/dono "):
                 sim.owner_says(text[len("/dono ") :])
+            elif text.startswith("/equipe ") and sim.team_jid:
+                sim.team_says(text[len("/equipe ") :])
             elif text:
                 sim.customer_says(text)
         clock.run_due()

@@ -15,7 +15,8 @@ class PendingReply:
     (``sent <= index < attempted``) has an unknown outcome: the run sending it died or
     failed before hearing back, and the next run looks it up before sending it again.
     ``sources``: the documents the answer used; ``fallback``: nothing in the knowledge base
-    answered, the business's fallback is what is sent.
+    answered, the business's fallback is what is sent; ``handoff_reason``: why the chat is
+    handed to a person (it decides whether the bot steps back).
     """
 
     batch_key: str
@@ -26,6 +27,7 @@ class PendingReply:
     attempted: int = 0
     sources: tuple[Source, ...] = ()
     fallback: bool = False
+    handoff_reason: str = ""  # asked | not_found | unreadable (app.domain.team.HandoffReason)
 
 
 class ReplyOutbox(Protocol):

@@ -215,4 +215,5 @@ def test_through_process_the_model_answers_citing_its_source_or_hands_off_when_n
     assert "<trecho" not in system  # nothing under the threshold is shown to the model
     assert declined.status == "answered" and declined.fallback and declined.handoff and declined.sources == []
     assert "Não encontrei" in world.gateway.texts()[-1] and "equipe" in world.gateway.texts()[-1]
-    assert world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())
+    # A fallback hands off but does not silence the bot: nobody took the chat yet (issue 15).
+    assert not world.container.chat_state().get(CHAT).is_paused(world.clock.now_ms())

@@ -72,6 +72,27 @@ def _memory_blobs(request: pytest.FixtureRequest) -> Any:
     return MemoryBlobStore()
 
 
+def _memory_gap_log(request: pytest.FixtureRequest) -> Any:
+    from app.adapters.memory.owner import MemoryGapLog
+
+    return MemoryGapLog  # called with (retention_ms=…, max_kept=…)
+
+
+def _memory_board(request: pytest.FixtureRequest) -> Any:
+    from app.adapters.memory.owner import MemoryTeamBoard
+
+    return MemoryTeamBoard()
+
+
+def _memory_figures(request: pytest.FixtureRequest) -> Any:
+    from app.adapters.memory.owner import MemoryFiguresStore
+
+    return MemoryFiguresStore()
+
+
+IMPLEMENTATIONS["gap_log_of"] = {"memory": _memory_gap_log}
+IMPLEMENTATIONS["team_board"] = {"memory": _memory_board}
+IMPLEMENTATIONS["figures"] = {"memory": _memory_figures}
 IMPLEMENTATIONS["gateway"] = {"memory": _recording_gateway}
 IMPLEMENTATIONS["blob_store"] = {"memory": _memory_blobs}
 IMPLEMENTATIONS["knowledge"] = {"keyword": _keyword_kb}
@@ -103,3 +124,6 @@ knowledge = _port_fixture("knowledge")
 answerer = _port_fixture("answerer")
 gateway = _port_fixture("gateway")
 blob_store = _port_fixture("blob_store")
+gap_log_of = _port_fixture("gap_log_of")
+team_board = _port_fixture("team_board")
+figures = _port_fixture("figures")

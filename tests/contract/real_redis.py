@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.adapters.redis import buffer, dead_letters, stores
+from app.adapters.redis import buffer, dead_letters, owner, stores
 from app.adapters.redis.connection import connect
 from app.adapters.redis.keys import Keys
 
@@ -32,6 +32,14 @@ def _intake(request: pytest.FixtureRequest) -> Any:
     return buffer.RedisMessageBuffer(client, keys), buffer.RedisIdempotencyGuard(client, keys)
 
 
+def _gap_log_of(request: pytest.FixtureRequest) -> Any:
+    """A builder: the gap log's bounds are the contract's to choose."""
+    client = connect(request.getfixturevalue("redis_url"))
+    request.addfinalizer(client.close)
+    keys = Keys(f"test-{uuid.uuid4().hex[:10]}")
+    return lambda **bounds: owner.RedisGapLog(client, keys, **bounds)
+
+
 FACTORIES = {
     "buffer": {"redis": _with(buffer.RedisMessageBuffer)},
     "intake": {"redis": _intake},
@@ -40,4 +48,7 @@ FACTORIES = {
     "idempotency": {"redis": _with(buffer.RedisIdempotencyGuard)},
     "outbox": {"redis": _with(stores.RedisReplyOutbox)},
     "dead_letters": {"redis": _with(dead_letters.RedisDeadLetterStore)},
+    "gap_log_of": {"redis": _gap_log_of},
+    "team_board": {"redis": _with(owner.RedisTeamBoard)},
+    "figures": {"redis": _with(owner.RedisFiguresStore)},
 }

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-FLOWS = sorted((Path(__file__).parents[2] / "flows").glob("*.yml"))
+FLOWS_DIR = Path(__file__).parents[2] / "flows"
+FLOWS = sorted(FLOWS_DIR.glob("*.yml"))
 REMOVED_IN_2_0 = {
     "trigger conditions (use when:)": re.compile(r"^\s*conditions:", re.M),
     "when: on a task (2.0.0 rejects it: use runIf)": re.compile(
@@ -52,7 +53,18 @@ def test_the_flows_exist() -> None:
         "sweep-conversations",
         "purge-executions",
         "alert-on-failure",
+        "report-knowledge-gaps",
     }
+
+
+def test_the_weekly_report_runs_on_monday_morning_in_sao_paulo_and_sends_once() -> None:
+    flow = load(FLOWS_DIR / "report-knowledge-gaps.yml")
+    (trigger,) = flow["triggers"]
+    assert trigger["type"] == "io.kestra.plugin.core.trigger.Schedule"
+    assert (trigger["cron"], trigger["timezone"]) == ("0 8 * * 1", "America/Sao_Paulo")
+    (task,) = flow["tasks"]
+    assert task["commands"] == [". conversa-env", "conversa gaps --send"]
+    assert all("secret(" in value for value in task["env"].values())
 
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)

@@ -83,6 +83,7 @@ class RedisReplyOutbox:
             # Absent before answers named their sources; Lua's cjson turns an empty list into {}.
             tuple(Source.from_dict(s) for s in data.get("sources") or [] if isinstance(s, dict)),
             bool(data.get("fallback", False)),
+            str(data.get("handoff_reason", "")),
         )
 
     def put(self, chat_id: str, reply: PendingReply) -> None:

@@ -28,6 +28,7 @@ from app.domain.debounce import DebounceRules, Flush, Idle, Wait, decide
 from app.domain.messages import Batch, Outcome, Source
 from app.domain.reply_policy import ReplyPolicy
 from app.domain.tracking import part_track_id
+from app.domain.usecases.owner_side import OwnerSide, ScoreWitness
 from app.domain.usecases.results import ProcessResult
 from app.domain.validation import cap_text
 from app.ports.outbox import PendingReply
@@ -70,6 +71,7 @@ class ProcessConversation:
     chat_rules: ChatRules
     rules: ProcessRules
     answering: AnsweringRules = field(default_factory=AnsweringRules)
+    owner_side: OwnerSide = field(default_factory=OwnerSide)  # team chat, business hours, report
 
     def __call__(self, chat_id: str, wait_budget_ms: int = 0) -> ProcessResult:
         """Answer what waits for ``chat_id``, sleeping at most ``wait_budget_ms`` for quiet."""
@@ -175,6 +177,7 @@ class ProcessConversation:
             reply = self._compose(batch)
             self.outbox.put(chat, reply)
         self.gateway.mark_read(chat, [m.wa_message_id for m in batch.messages if m.wa_message_id])
+        started = self.clock.now_ms()
         sent, stopped, found = self._deliver(batch, reply)
         sent_now = sent - reply.sent - found  # parts this run sent itself
         if stopped == "lost_lease":
@@ -182,9 +185,15 @@ class ProcessConversation:
             return self._result("lost_lease", batch, reason, sent_now)
         if reply.handoff:  # before anything is recorded: a failed flag retries the batch, flag and all
             self.gateway.flag_handoff(chat)
+        first_reply = (
+            started + reply.typing_ms[0] - batch.messages[0].received_ms if reply.sent == 0 < sent else None
+        )
+        self.owner_side.delivered(batch, reply, first_reply, self.clock.now_ms())
         self._record(batch, reply, sent)
-        if reply.handoff:
-            self.chat_state.pause(chat, self.clock.now_ms() + self.chat_rules.takeover_ms)
+        # The bot steps back only when a person is coming now (the customer asked, within hours).
+        until = self.owner_side.pause_until(batch, reply, self.clock.now_ms(), self.chat_rules.takeover_ms)
+        if until:
+            self.chat_state.pause(chat, until)
         self._finish(batch)
         if stopped:
             return self._result("suppressed", batch, stopped, sent_now)
@@ -224,7 +233,7 @@ class ProcessConversation:
     def _compose(self, batch: Batch) -> PendingReply:
         question = batch.combined_text()
         notes = list(dict.fromkeys(batch.notes()))
-        handoff, fallback, sources = False, False, tuple[Source, ...]()
+        answer, best, sources = None, 0.0, tuple[Source, ...]()
         if question:
             # The whole text stays in the history; retrieval and the model see a bounded part of it,
             # so a 5 MB message costs what a 2 000-character one does.
@@ -233,17 +242,25 @@ class ProcessConversation:
             now = self.clock.now_ms()
             turns = self.conversations.load(batch.chat_id).current(now, self.memory).turns
             history = [replace(t, text=cap_text(t.text, limit)) for t in turns]
+            witness = ScoreWitness(self.knowledge)
             answer = answer_question(
-                asked, history, self.knowledge, self.answerer, self.answering, self.rules.retrieval_k
+                asked, history, witness, self.answerer, self.answering, self.rules.retrieval_k
             )
-            text, handoff, sources = "\n\n".join([answer.text, *notes]), answer.handoff, answer.sources
-            fallback = answer.outcome is Outcome.NOT_FOUND
-        else:
-            text = "\n\n".join(notes) or "Recebi sua mensagem! Como posso ajudar?"
+            best, sources = witness.best, answer.sources
+        shaped = self.owner_side.shape(batch, answer, notes, best)
+        text, handoff = shaped.text, shaped.handoff
+        fallback = answer is not None and answer.outcome is Outcome.NOT_FOUND
         plan = self.policy.plan(text)
         typing = tuple(p.typing_ms for p in plan.parts)
         return PendingReply(
-            batch.key, tuple(plan.texts), typing, 0, handoff, sources=sources, fallback=fallback
+            batch.key,
+            tuple(plan.texts),
+            typing,
+            0,
+            handoff,
+            sources=sources,
+            fallback=fallback,
+            handoff_reason=shaped.reason,
         )
 
     def _deliver(self, batch: Batch, reply: PendingReply) -> tuple[int, str, int]:

@@ -26,6 +26,7 @@ from app.domain.chat_rules import Action, ChatRules, screen
 from app.domain.errors import PayloadError
 from app.domain.messages import BufferedMessage, InboundMessage, mask_digit_runs
 from app.domain.usecases.results import ReceiveResult
+from app.domain.usecases.team_desk import TeamDesk
 from app.ports.webhook import IgnoredEvent
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class ReceiveMessage:
     max_rejected_kept: int = 1000
     max_rejected_bytes: int = 50_000_000  # what the kept rejected bodies may take, all together
     quiet_ms: int = 0  # the debounce quiet period: see ReceiveResult.process_at
+    team: TeamDesk = field(default_factory=TeamDesk)  # the team chat: never a customer; commands
 
     def __call__(self, body: bytes) -> ReceiveResult:
         now = self.clock.now_ms()
@@ -116,6 +118,8 @@ class ReceiveMessage:
 
     def _take_in(self, message: InboundMessage, now: int) -> ReceiveResult:
         chat = message.chat_id
+        if (handled := self.team.intercept(message, now)) is not None:
+            return handled
         screening = screen(message, self.chat_state.get(chat), self.rules, now)
 
         def result(status: str, pending: int = 0) -> ReceiveResult:
@@ -140,6 +144,7 @@ class ReceiveMessage:
         # in between leaves the message to the retry, never "seen" without its effect.
         if screening.action is Action.TAKEOVER:
             self.chat_state.pause(chat, screening.pause_until_ms)
+            self.team.taken_over(chat, screening.pause_until_ms)
             return result("takeover") if self._claim(message, now) else _duplicate(message)
         if screening.action is Action.OPT_OUT:
             self.chat_state.set_opted_out(chat, True)

@@ -17,7 +17,8 @@ from typing import Protocol, TextIO
 from dependency_injector import providers
 
 from app.adapters.memory.gateway import RecordingGateway, SentEvent
-from app.container import Container
+from app.container import Container, lazy
+from app.domain.messages import split_chat_key
 from app.entrypoints.simulator.webhooks import INSTANCE, OWNER, WebhookFactory
 
 ECHO_DELAY_MS = 300
@@ -62,14 +63,21 @@ def signed_webhooks(container: Container, chat_id: str) -> WebhookFactory:
 
 
 class Simulation:
-    def __init__(self, container: Container, clock: SchedulingClock, chat_id: str, out: TextIO) -> None:
+    def __init__(
+        self, container: Container, clock: SchedulingClock, chat_id: str, out: TextIO, offline: bool = True
+    ) -> None:
         self.clock = clock
         self.gateway = RecordingGateway(on_event=self._on_bot_event)
         container.gateway.override(providers.Object(self.gateway))
         container.clock.override(providers.Object(clock))
+        if offline:  # the weekly report's Markdown goes to a bucket in memory
+            container.blobs.override(providers.Singleton(lazy("app.adapters.memory.blobs.MemoryBlobStore")))
+        self.container = container
+        self.team_jid = container.settings().team_chat
         self._receive = container.receive()
         self._process = container.process()
         self.webhooks = signed_webhooks(container, chat_id)
+        self.team_messages: list[str] = []
         self.transcript = Transcript(out, clock.now_ms())
         self.statuses: Counter[str] = Counter()
         self.answers = 0
@@ -85,6 +93,30 @@ class Simulation:
     def owner_says(self, text: str) -> None:
         self.transcript.write(self.clock.now_ms(), f"🧑‍💼 Dono (pelo celular): {text}")
         self.deliver(self.webhooks.message(text, self.clock.now_ms(), from_me=True))
+
+    def team_says(self, text: str) -> None:
+        """Someone writes in the team chat (the owner's number or the team's group)."""
+        self.transcript.write(self.clock.now_ms(), f"📣 Chat da equipe: {text}")
+        self.deliver(self.webhooks.message(text, self.clock.now_ms(), chat_id=self._team(), name="Equipe"))
+
+    def forged_team(self, text: str) -> None:
+        """A command in a body that does not carry the instance's token: it must change nothing."""
+        self.transcript.write(self.clock.now_ms(), f"🕵️ Webhook forjado no chat da equipe: {text}")
+        body = self.webhooks.message(text, self.clock.now_ms(), chat_id=self._team(), token="forjado")
+        self.deliver(body, remember=False)
+
+    def send_report(self) -> None:
+        """The weekly flow runs ``conversa gaps --send``."""
+        result = self.container.gaps().send()
+        where = f" → {result.report_key}" if result.report_key else ""
+        self.transcript.write(
+            self.clock.now_ms(), f"   📊 relatório da semana {result.week}: {result.status}{where}"
+        )
+
+    def _team(self) -> str:
+        if not self.team_jid:
+            raise ValueError("this scenario writes in the team chat: set team_chat in its settings")
+        return self.team_jid
 
     def redeliver(self) -> None:
         if self._last_body is None:
@@ -124,6 +156,12 @@ class Simulation:
             self.transcript.write(now, f"   ✓✓ {count} mensagem(ns) lida(s)")
         elif event.kind == "handoff":
             self.transcript.write(now, "   🙋 conversa sinalizada para a equipe (atendimento humano)")
+        elif self.team_jid and split_chat_key(event.chat_id)[1] == self.team_jid:
+            self.team_messages.append(event.text)
+            bubble = event.text.replace("\n", "\n" + " " * 12)
+            self.transcript.write(now, f"📣 Bot → chat da equipe: {bubble}")
+            echo = self.webhooks.message(event.text, now, True, True, chat_id=self.team_jid)
+            self.clock.schedule(now + ECHO_DELAY_MS, lambda: self.deliver(echo, remember=False))
         else:
             self.bot_messages.append(event.text)
             bubble = event.text.replace("\n", "\n" + " " * 12)
@@ -143,4 +181,12 @@ class Simulation:
         for text in expect.get("bot_never_says", []) or []:  # type: ignore[attr-defined]
             if str(text).lower() in said:
                 failures.append(f"the bot said {text!r}")
+        told = "\n".join(self.team_messages).lower()
+        for text in expect.get("team_says", []) or []:  # type: ignore[attr-defined]
+            if str(text).lower() not in told:
+                failures.append(f"the team chat never got {text!r}")
+        if "team_messages" in expect and len(self.team_messages) != expect["team_messages"]:
+            failures.append(
+                f"expected {expect['team_messages']} team message(s), got {len(self.team_messages)}"
+            )
         return failures

@@ -253,7 +253,8 @@ public final class ConversaServices {
         return (String) ingest.result().get("checksum");
     }
 
-    private void python(String code, List<String> args, byte[] stdin) {
+    /** Runs {@code python -c code args…} with the commands' environment; fails the test if it fails. */
+    public void python(String code, List<String> args, byte[] stdin) {
         List<String> command = new ArrayList<>(List.of(repo.resolve(".venv/bin/python").toString(), "-c", code));
         command.addAll(args);
         CommandRun run = run(command, Map.of(), stdin);

@@ -12,7 +12,7 @@ public final class TestFlows {
     /** The ids of the flows in the repository's {@code flows/}: what must load, and what a test unloads. */
     public static final Set<String> CONVERSA_FLOWS = Set.of(
         "receive-whatsapp", "process-conversation", "sweep-conversations", "ingest-knowledge",
-        "purge-executions", "alert-on-failure");
+        "purge-executions", "alert-on-failure", "report-knowledge-gaps");
 
     /** The namespace of one of Conversa's flows: the monitoring flow watches "conversa" from outside it. */
     public static String namespaceOf(String flowId) {
