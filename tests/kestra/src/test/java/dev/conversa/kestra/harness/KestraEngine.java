@@ -12,6 +12,7 @@ import io.kestra.core.repositories.LogDataStoreInterface;
 import io.kestra.core.queues.QueueException;
 import io.kestra.core.runners.FlowInputOutput;
 import io.kestra.core.runners.TestRunner;
+import io.kestra.worker.systemworker.SystemWorker;
 import io.kestra.core.runners.TestRunnerUtils;
 import io.kestra.core.services.ExecutionOutputService;
 import io.kestra.core.services.TaskOutputService;
@@ -96,6 +97,9 @@ public final class KestraEngine implements AutoCloseable {
         properties.put("kestra.controller.port", controllerPort);
         properties.put("kestra.worker.controllers.static.endpoints", List.of(Map.of("host", "127.0.0.1", "port", controllerPort)));
         properties.put("micronaut.server.port", httpPort);
+        // As `kestra server standalone`: its system worker runs the SystemTasks (PurgeExecutions,
+        // PurgeLogs…), which Kestra 2.0 routes to a queue of their own.
+        properties.put("kestra.server-type", "STANDALONE");
 
         ApplicationContext context = ApplicationContext.builder()
             .environments("test")
@@ -107,6 +111,7 @@ public final class KestraEngine implements AutoCloseable {
             runner.setWorkerThread(workerThreads);
             runner.setSchedulerEnabled(scheduler);
             runner.run(); // returns once every service reports it is running
+            context.getBean(SystemWorker.class).start();
             EmbeddedServer server = context.getBean(EmbeddedServer.class).start();
             log.info("Kestra engine up in {} ms: {} worker threads, scheduler {}, webhook route on {}",
                 Duration.between(start, Instant.now()).toMillis(), workerThreads, scheduler ? "on" : "off", server.getURL());
