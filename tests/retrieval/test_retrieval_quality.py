@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.adapters.lexical import analyze, topic_words, without_notes
+from app.adapters.retrieval.analyzer import analyze, topic_words, without_notes
 from app.domain.retrieval import ANSWER_THRESHOLD, answers
 from tests.retrieval.evaluate import HELD_OUT, TUNING, EvaluationSet, Rates, hybrid_kb, keyword_kb, measure
 from tests.retrieval.questions import IN_SCOPE, OUT_OF_SCOPE
