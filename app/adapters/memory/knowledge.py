@@ -6,8 +6,9 @@ Portuguese-analysed words (:mod:`app.adapters.retrieval.analyzer`: accents folde
 dropped, Snowball stems), calibrated into a confidence in [0, 1] (see :data:`CALIBRATION`).
 
 Built from a folder, the index is cached by the folder's content (``cache_dir``, one folder
-per sha256 of the files' names and bytes): every ``conversa process`` is a fresh process, and
-the next ones read the postings instead of analysing every document again. The FAISS hybrid
+per sha256 of the files' names and bytes, the postings as memory-mapped ``.npy`` arrays): every
+``conversa process`` is a fresh process, and the next ones open the postings instead of
+analysing every document again. The FAISS hybrid
 adapter is the one to use in production.
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 from app.adapters.faiss.documents import FolderSource
 from app.adapters.retrieval.analyzer import ANALYZER_VERSION, analyze, without_notes
 from app.adapters.retrieval.confidence import Evidence, Logistic, calibrated
-from app.adapters.retrieval.files import write_atomically
+from app.adapters.retrieval.files import mapped_arrays, mapped_bytes, npy_files, write_atomically
 from app.adapters.retrieval.lexical_index import LexicalIndex
 from app.adapters.retrieval.passages import (
     PassageTable,
@@ -39,7 +40,7 @@ from app.ports.knowledge_index import SourceDocument
 __all__ = ["CALIBRATION", "KeywordKnowledgeBase", "lexical_text", "markdown_sections"]
 
 log = logging.getLogger("conversa.knowledge")
-LEXICAL, PASSAGES = "lexical.npz", "passages.json"
+PASSAGES = "passages.json"
 
 # confidence = sigmoid(intercept + w1 * BM25 + w2 * coverage) of a passage, fitted on the evaluation
 # set (`python -m tests.retrieval.fit`; see app.adapters.retrieval.confidence).
@@ -82,17 +83,18 @@ class KeywordKnowledgeBase:
             return cls.from_documents(FolderSource(folder).documents(), synonyms)
         cached = Path(cache_dir) / folder_digest(folder)
         synonyms = synonyms or Synonyms.bundled()
-        if (cached / LEXICAL).exists() and (cached / PASSAGES).exists():
+        if (cached / PASSAGES).exists():
             try:
-                index, extra = LexicalIndex.from_bytes((cached / LEXICAL).read_bytes(), synonyms)
-                passages = PassageTable((cached / PASSAGES).read_bytes(), extra["ranges"])
+                index, extra = LexicalIndex.from_arrays(mapped_arrays(cached, "lexical"), synonyms)
+                passages = PassageTable(mapped_bytes(cached / PASSAGES), extra["ranges"])
                 return cls(passages, synonyms=synonyms, index=index)
             except (OSError, ValueError, KeyError) as error:
                 log.warning("ignoring the cached keyword index %s (%s): rebuilding it", cached, error)
         built = cls.from_documents(FolderSource(folder).documents(), synonyms)
         data, ranges = passages_json(built._passages)
+        files = npy_files("lexical", {**built._index.arrays(), "ranges": ranges})
         try:
-            write_atomically(cached, {LEXICAL: built._index.to_bytes(ranges=ranges), PASSAGES: data})
+            write_atomically(cached, {**files, PASSAGES: data})
         except OSError as error:  # a read-only disk costs speed, not answers
             log.warning("cannot cache the keyword index in %s: %s", cached, error)
         return built

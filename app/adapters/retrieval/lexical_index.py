@@ -121,19 +121,36 @@ class LexicalIndex:
         words = np.array(vocabulary, dtype=f"<U{MAX_TERM}") if vocabulary else np.zeros(0, dtype="<U1")
         return cls(words, starts, postings, frequencies, lengths, synonyms)
 
-    def to_bytes(self, **extra: npt.NDArray[Any]) -> bytes:
-        """The arrays as one ``.npz`` file (no pickle), with ``extra`` arrays stored beside them."""
-        out = io.BytesIO()
-        arrays: dict[str, npt.NDArray[Any]] = {
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
+        return {
             "vocabulary": self._vocabulary,
             "starts": self._starts,
             "postings": self._postings,
             "frequencies": self._frequencies,
             "lengths": self._lengths,
-            **extra,
         }
-        np.savez(out, allow_pickle=False, **arrays)
+
+    def to_bytes(self, **extra: npt.NDArray[Any]) -> bytes:
+        """The arrays as one ``.npz`` file (no pickle), with ``extra`` arrays stored beside them."""
+        out = io.BytesIO()
+        np.savez(out, allow_pickle=False, **self.arrays(), **extra)
         return out.getvalue()
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, npt.NDArray[Any]], synonyms: Expansion | None = None
+    ) -> tuple[LexicalIndex, dict[str, npt.NDArray[Any]]]:
+        """The index of :meth:`arrays` (or of memory-mapped copies), and the other arrays given."""
+        names = ("vocabulary", "starts", "postings", "frequencies", "lengths")
+        index = cls(
+            arrays["vocabulary"],
+            arrays["starts"],
+            arrays["postings"],
+            arrays["frequencies"],
+            arrays["lengths"],
+            synonyms,
+        )
+        return index, {name: array for name, array in arrays.items() if name not in names}
 
     @classmethod
     def from_bytes(
@@ -141,16 +158,7 @@ class LexicalIndex:
     ) -> tuple[LexicalIndex, dict[str, npt.NDArray[Any]]]:
         """The index saved by :meth:`to_bytes`, and the extra arrays saved with it."""
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            found = {name: arrays[name] for name in arrays.files}
-        index = cls(
-            found.pop("vocabulary"),
-            found.pop("starts"),
-            found.pop("postings"),
-            found.pop("frequencies"),
-            found.pop("lengths"),
-            synonyms,
-        )
-        return index, found
+            return cls.from_arrays({name: arrays[name] for name in arrays.files}, synonyms)
 
     def __len__(self) -> int:
         return self._n

@@ -8,6 +8,7 @@ few passages it returns instead of building every one of them at load.
 from __future__ import annotations
 
 import json
+import mmap
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
@@ -61,12 +62,12 @@ class PassageTable(Sequence[Passage]):
     """The passages of :func:`passages_json`'s bytes, each parsed when it is first asked for;
     without byte ranges (an index published before them), all parsed at once."""
 
-    def __init__(self, data: bytes, ranges: npt.NDArray[np.int64] | None = None) -> None:
+    def __init__(self, data: bytes | mmap.mmap, ranges: npt.NDArray[np.int64] | None = None) -> None:
         self._data = data
         self._ranges = ranges
         self._parsed: list[Passage] | None = None
         if ranges is None:
-            self._parsed = [_passage(c) for c in json.loads(data)]
+            self._parsed = [_passage(c) for c in json.loads(bytes(data))]
 
     def __len__(self) -> int:
         return len(self._parsed) if self._parsed is not None else len(self._ranges)  # type: ignore[arg-type]
