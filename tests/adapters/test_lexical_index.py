@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app.adapters.memory.knowledge import KeywordKnowledgeBase
-from app.adapters.retrieval.lexical_index import PREFIX_WEIGHT, SYNONYM_WEIGHT, LexicalIndex
+from app.adapters.retrieval.lexical_index import PREFIX_WEIGHT, SUBWORD_WEIGHT, SYNONYM_WEIGHT, LexicalIndex
 from app.adapters.retrieval.synonyms import Synonyms
 
 WORDS = ["entreg", "entregador", "pix", "cart", "cartao", "hor", "horari", "bol", "pao", "caf", "ab"]
@@ -82,6 +82,13 @@ def test_saved_and_loaded_it_answers_the_same_without_pickle() -> None:
     for query in (["pix"], ["cart"], ["pet"], ["entreg", "pix", "nad"]):
         assert loaded.scores(query) == built.scores(query)
     assert loaded.coverage(["pet"], 2) == SYNONYM_WEIGHT
+
+
+def test_a_term_found_inside_a_longer_one_counts_as_sub_word_evidence() -> None:
+    index = LexicalIndex.build([["envenen", "vomit"], ["pix"], ["acident"]])
+    assert index.coverage(["venen"], 0) == SUBWORD_WEIGHT  # "veneno" inside "envenenamento"
+    assert index.scores(["dent"]) == {}  # shorter than SUBWORD_MIN: "dent" is not in "acidente"
+    assert index.scores(["venenoso"]) == {}  # the longer word is not inside the shorter one
 
 
 def test_an_empty_index_and_an_empty_question_find_nothing() -> None:

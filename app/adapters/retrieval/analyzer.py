@@ -23,7 +23,7 @@ import Stemmer
 
 from app.domain.text import fold
 
-ANALYZER_VERSION = "pt-1"
+ANALYZER_VERSION = "pt-3"  # with the lexical index's layout (pt-2: sub-word trigrams, pt-3: countries)
 
 # Folded (no accents). Function words, question words and the chat filler that carry no topic.
 STOPWORDS = frozenset(
@@ -46,7 +46,16 @@ FRAMING_VERBS = frozenset(
     """aceita aceitam aceitar aceito aceitamos fica ficam ficar ficamos vende vendem vender
     vendo vendemos""".split()
 )
-IGNORED = STOPWORDS | FRAMING_VERBS
+# Foreign countries and continents. Snowball gives a country the stem of the adjective a business
+# uses for its products ("França" and "pão francês" are both `franc`, "Holanda" and "creme
+# holandês" `holand`), so "qual a capital da França?" found the French bread; and what a small
+# business answers does not turn on a foreign country's name.
+COUNTRIES = frozenset(
+    """franca italia alemanha espanha portugal inglaterra holanda belgica suica austria grecia
+    turquia russia china japao india egito argentina uruguai paraguai bolivia chile colombia
+    venezuela mexico canada eua australia europa africa asia america""".split()
+)
+IGNORED = STOPWORDS | FRAMING_VERBS | COUNTRIES
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Diminutives say nothing about the topic: "pãozinho" is "pão", "salgadinhos" are "salgados".

@@ -30,6 +30,12 @@ import numpy.typing as npt
 
 MIN_PREFIX = 3  # shortest stem matched by prefix
 PREFIX_WEIGHT = 0.7  # a prefix match counts this much of an exact one
+# Sub-word evidence: a question's term of SUBWORD_MIN letters or more also matches the terms
+# that hold it inside ("venen"(o) in "envenen"(amento)), at SUBWORD_WEIGHT; found through the
+# character trigrams of the vocabulary, so the cost is that of the term's trigrams' lists.
+SUBWORD_MIN = 5
+SUBWORD_WEIGHT = 0.5
+GRAM = 3
 MAX_TERM = 32  # longer terms are cut: no Portuguese word is that long, and the vocabulary stays compact
 # A question's terms → for each term, other expressions (each a tuple of terms) that mean the same
 # (see app.adapters.retrieval.synonyms). An expression matches a document holding all of its terms.
@@ -76,6 +82,19 @@ def _best_per_id(ids: npt.NDArray[Any], scores: Floats, weights: Floats) -> Foun
     return Found(unique.astype(np.int64), best_scores, best_weights)
 
 
+def _gram_index(vocabulary: list[str]) -> tuple[npt.NDArray[np.str_], Ids, npt.NDArray[np.int32]]:
+    """For each character trigram of the vocabulary (sorted), the ids of the terms holding it."""
+    by_gram: dict[str, list[int]] = {}
+    for number, term in enumerate(vocabulary):
+        for gram in {term[i : i + GRAM] for i in range(len(term) - GRAM + 1)}:
+            by_gram.setdefault(gram, []).append(number)
+    grams = sorted(by_gram)
+    starts = np.zeros(len(grams) + 1, dtype=np.int64)
+    np.cumsum([len(by_gram[g]) for g in grams], out=starts[1:])
+    terms = np.fromiter((i for g in grams for i in by_gram[g]), dtype=np.int32, count=int(starts[-1]))
+    return np.array(grams, dtype=f"<U{GRAM}") if grams else np.zeros(0, dtype="<U1"), starts, terms
+
+
 def _term(term: str) -> str:
     return term[:MAX_TERM]
 
@@ -91,8 +110,10 @@ class LexicalIndex:
         frequencies: npt.NDArray[np.float32],
         lengths: npt.NDArray[np.float32],
         synonyms: Expansion | None = None,
+        grams: tuple[npt.NDArray[np.str_], Ids, npt.NDArray[np.int32]] | None = None,
     ) -> None:
         self._vocabulary, self._starts = vocabulary, starts
+        self._grams = grams or _gram_index(vocabulary.tolist())
         self._postings, self._frequencies, self._lengths = postings, frequencies, lengths
         self._n = len(lengths)
         self._average = float(lengths.mean()) if self._n else 1.0
@@ -119,7 +140,7 @@ class LexicalIndex:
         frequencies = np.fromiter((tf for _, tf in flat), dtype=np.float32, count=len(flat))
         lengths = np.fromiter((max(sum(c.values()), 1) for c in counts), dtype=np.float32, count=len(counts))
         words = np.array(vocabulary, dtype=f"<U{MAX_TERM}") if vocabulary else np.zeros(0, dtype="<U1")
-        return cls(words, starts, postings, frequencies, lengths, synonyms)
+        return cls(words, starts, postings, frequencies, lengths, synonyms, _gram_index(vocabulary))
 
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
         return {
@@ -128,6 +149,9 @@ class LexicalIndex:
             "postings": self._postings,
             "frequencies": self._frequencies,
             "lengths": self._lengths,
+            "grams": self._grams[0],
+            "gram_starts": self._grams[1],
+            "gram_terms": self._grams[2],
         }
 
     def to_bytes(self, **extra: npt.NDArray[Any]) -> bytes:
@@ -141,7 +165,8 @@ class LexicalIndex:
         cls, arrays: Mapping[str, npt.NDArray[Any]], synonyms: Expansion | None = None
     ) -> tuple[LexicalIndex, dict[str, npt.NDArray[Any]]]:
         """The index of :meth:`arrays` (or of memory-mapped copies), and the other arrays given."""
-        names = ("vocabulary", "starts", "postings", "frequencies", "lengths")
+        names = {"vocabulary", "starts", "postings", "frequencies", "lengths"}
+        names |= {"grams", "gram_starts", "gram_terms"}
         index = cls(
             arrays["vocabulary"],
             arrays["starts"],
@@ -149,6 +174,7 @@ class LexicalIndex:
             arrays["frequencies"],
             arrays["lengths"],
             synonyms,
+            (arrays["grams"], arrays["gram_starts"], arrays["gram_terms"]),
         )
         return index, {name: array for name, array in arrays.items() if name not in names}
 
@@ -191,7 +217,28 @@ class LexicalIndex:
                 shorter = self._id(term[:cut])
                 if shorter is not None:
                     found.append((shorter, PREFIX_WEIGHT))
+        if len(term) >= SUBWORD_MIN:
+            seen = {i for i, _ in found}
+            found += [(i, SUBWORD_WEIGHT) for i in self._holding(term) if i not in seen]
         return found
+
+    def _holding(self, term: str) -> list[int]:
+        """The vocabulary's terms that hold ``term`` after their first letter."""
+        grams, starts, terms = self._grams
+        candidates: npt.NDArray[np.int32] | None = None
+        for gram in sorted({term[i : i + GRAM] for i in range(len(term) - GRAM + 1)}):
+            at = int(np.searchsorted(grams, gram))
+            if at == len(grams) or grams[at] != gram:
+                return []
+            having = terms[int(starts[at]) : int(starts[at + 1])]
+            if candidates is not None:
+                having = np.intersect1d(candidates, having, assume_unique=True)
+            candidates = having
+            if len(candidates) == 0:
+                return []
+        if candidates is None:
+            return []
+        return [int(i) for i in candidates if term in str(self._vocabulary[int(i)])[1:]]
 
     def _find_term(self, term: str) -> Found:
         """Every passage holding ``term`` or a variant: its best BM25 score and match weight."""
