@@ -217,27 +217,27 @@ class LexicalIndex:
                 shorter = self._id(term[:cut])
                 if shorter is not None:
                     found.append((shorter, PREFIX_WEIGHT))
-        if len(term) >= SUBWORD_MIN:
+        if own is None and len(term) >= SUBWORD_MIN:  # a word the passages hold only inside others
             seen = {i for i, _ in found}
             found += [(i, SUBWORD_WEIGHT) for i in self._holding(term) if i not in seen]
         return found
 
     def _holding(self, term: str) -> list[int]:
-        """The vocabulary's terms that hold ``term`` after their first letter."""
+        """The vocabulary's terms that hold ``term`` after their first letter: the terms holding
+        its rarest trigrams, checked one by one once they are few."""
         grams, starts, terms = self._grams
-        candidates: npt.NDArray[np.int32] | None = None
-        for gram in sorted({term[i : i + GRAM] for i in range(len(term) - GRAM + 1)}):
+        lists = []
+        for gram in {term[i : i + GRAM] for i in range(len(term) - GRAM + 1)}:
             at = int(np.searchsorted(grams, gram))
             if at == len(grams) or grams[at] != gram:
                 return []
-            having = terms[int(starts[at]) : int(starts[at + 1])]
-            if candidates is not None:
-                having = np.intersect1d(candidates, having, assume_unique=True)
-            candidates = having
-            if len(candidates) == 0:
-                return []
-        if candidates is None:
-            return []
+            lists.append(terms[int(starts[at]) : int(starts[at + 1])])
+        lists.sort(key=len)
+        candidates = lists[0]
+        for having in lists[1:]:
+            if len(candidates) <= 64:
+                break
+            candidates = np.intersect1d(candidates, having, assume_unique=True)
         return [int(i) for i in candidates if term in str(self._vocabulary[int(i)])[1:]]
 
     def _find_term(self, term: str) -> Found:
