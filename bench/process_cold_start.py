@@ -43,8 +43,10 @@ sys.path.insert(0, str(ROOT))
 KEY, SECRET, BUCKET = "bench", "bench-secret-key", "bench-kb"
 SECTIONS_PER_DOCUMENT = 10
 
+# What `process` loads besides the index: the settings and the container's stack, as in BARE.
 LOAD = f"""
 import sys
+import pydantic_settings, dependency_injector.providers
 from app.adapters.embeddings import build_embedder
 from app.adapters.faiss.knowledge import FaissKnowledgeBase
 from app.adapters.minio.blobs import MinioBlobStore
