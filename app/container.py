@@ -286,7 +286,7 @@ def settings_embedder(s: Settings) -> Any:
 
 
 def synonym_groups(s: Settings) -> Any:
-    from app.adapters.synonyms import Synonyms
+    from app.adapters.retrieval.synonyms import Synonyms
 
     return Synonyms.bundled_and(s.synonyms_file)
 
@@ -294,7 +294,8 @@ def synonym_groups(s: Settings) -> Any:
 def keyword_knowledge(s: Settings, synonyms: Any) -> Any:
     from app.adapters.memory.knowledge import KeywordKnowledgeBase
 
-    return KeywordKnowledgeBase.from_folder(s.knowledge_dir, synonyms)
+    # Cached by the folder's content: a fresh `process` reads the postings, not every document.
+    return KeywordKnowledgeBase.from_folder(s.knowledge_dir, synonyms, s.index_cache_dir / "keyword")
 
 
 def keyword_knowledge_from(documents: Any, synonyms: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.adapters.confidence import Evidence, Logistic, best_first, calibrated
+from app.adapters.retrieval.confidence import Evidence, Logistic, best_first, calibrated
 from app.domain.messages import Passage
 
 

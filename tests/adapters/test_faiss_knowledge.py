@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from app.adapters.embeddings import build_embedder
 from app.adapters.faiss.documents import FolderSource, html_text, read_text
-from app.adapters.faiss.index import CHUNKS, INDEX, MANIFEST, FaissIndexer, IndexError_
+from app.adapters.faiss.index import CHUNKS, INDEX, LEXICAL, MANIFEST, FaissIndexer, IndexError_
 from app.adapters.faiss.knowledge import FaissKnowledgeBase
 from app.adapters.memory.blobs import MemoryBlobStore
+from app.adapters.retrieval.lexical_index import LexicalIndex
 from app.settings import EXAMPLE_KNOWLEDGE_DIR
 from tests.adapters.retrieval_questions import QUESTIONS
 
@@ -58,7 +61,7 @@ def test_a_second_load_comes_from_the_cache_until_the_index_changes(
     published: CountingBlobs, e5: Any, tmp_path: Path
 ) -> None:
     FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
-    assert sorted(published.gets) == sorted(PREFIX + f for f in (MANIFEST, INDEX, CHUNKS))
+    assert sorted(published.gets) == sorted(PREFIX + f for f in (MANIFEST, INDEX, CHUNKS, LEXICAL))
     published.gets.clear()
     assert FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
     assert published.gets == []  # stat only: same ETag, nothing downloaded
@@ -75,6 +78,9 @@ def test_a_second_load_comes_from_the_cache_until_the_index_changes(
 
 
 def test_the_published_index_is_not_pickle(published: CountingBlobs) -> None:
+    with np.load(io.BytesIO(published.get(PREFIX + LEXICAL)), allow_pickle=False) as arrays:
+        assert {"vocabulary", "starts", "postings", "ranges"} <= set(arrays.files)
+        assert all(arrays[name].dtype != object for name in arrays.files)
     for name in (INDEX, CHUNKS, MANIFEST):
         assert not published.get(PREFIX + name).startswith(b"\x80"), name  # pickle protocol 2+
     json.loads(published.get(PREFIX + CHUNKS))
@@ -91,6 +97,33 @@ def test_a_tampered_index_is_refused_in_one_line(published: CountingBlobs, e5: A
     with pytest.raises(IndexError_) as info:
         FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
     assert "checksums" in info.value.reason and "\n" not in info.value.reason
+
+
+def test_a_tampered_lexical_index_is_refused(published: CountingBlobs, e5: Any, tmp_path: Path) -> None:
+    published.put(PREFIX + LEXICAL, LexicalIndex.build([["pix"]]).to_bytes())
+    with pytest.raises(IndexError_, match="checksums"):
+        FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
+
+
+def test_loading_reads_the_published_lexical_index_instead_of_analysing_the_passages(
+    published: CountingBlobs, e5: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_build(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the lexical index was rebuilt at load")
+
+    monkeypatch.setattr(LexicalIndex, "build", no_build)
+    found = FaissKnowledgeBase(published, e5, tmp_path).search("qual o horário?", 1)
+    assert found[0].title == "Horário de funcionamento"
+
+
+def test_an_index_published_before_the_lexical_index_still_answers(
+    published: CountingBlobs, e5: Any, tmp_path: Path
+) -> None:
+    manifest = json.loads(published.get(PREFIX + MANIFEST))
+    del manifest["lexical_sha256"]
+    published.put(PREFIX + MANIFEST, json.dumps(manifest).encode())
+    found = FaissKnowledgeBase(published, e5, tmp_path).search("qual o horário?", 1)
+    assert found[0].title == "Horário de funcionamento"
 
 
 def test_an_index_built_by_another_model_is_refused(published: CountingBlobs, tmp_path: Path) -> None:

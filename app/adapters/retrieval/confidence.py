@@ -3,8 +3,9 @@
 A knowledge base ranks passages by whatever orders them best, but the decision to answer needs
 evidence that means the same in any knowledge base. Two kinds do:
 
-- the question's **lexical coverage** by the passage (:meth:`app.adapters.bm25.BM25.coverage`:
-  the idf-weighted share of the question's terms the passage holds, in [0, 1]);
+- the question's **lexical coverage** by the passage
+  (:meth:`app.adapters.retrieval.lexical_index.LexicalIndex.match`: the idf-weighted share of
+  the question's terms the passage holds, in [0, 1]);
 - for a dense backend, the passage's **raw cosine** with the question: an absolute figure of
   the embedding model (e5 puts anything near 0.80 and a real match near 0.88), where a cosine
   standardised over the index would change with the size and the subject of the index.
