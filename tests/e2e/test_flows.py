@@ -186,10 +186,10 @@ def test_every_message_starts_a_processor_that_waits_for_its_own_due_time() -> N
     receive = load(next(p for p in FLOWS if p.stem == "receive-whatsapp"))
     start = next(t for t in tasks(receive) if t["id"] == "start-processing")
     assert "scheduleDate" not in start and "should_process" in start["runIf"]
-    assert start["inputs"]["due_ms"] == "{{ outputs.receive.vars.process_at_ms }}"
+    assert start["inputs"]["due"] == "{{ outputs.receive.vars.process_at }}"
     process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
     loop, run = process["tasks"]
-    assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil" and "inputs.due_ms" in loop["condition"]
+    assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil" and "inputs.due" in loop["condition"]
     assert "{{" not in loop["checkFrequency"]["interval"], "a constant: Kestra would keep the first rendering"
     assert run["commands"][-1].startswith('conversa process --chat "$CONVERSA_ARG_CHAT" --wait-ms')
     for flow in FLOWS:

@@ -98,10 +98,11 @@ def numbered_bodies(draw: st.DrawFn) -> bytes:
 
 
 def leaks(run: Run, tokens: set[str]) -> list[str]:
-    """The digit runs and tokens in what a run printed, besides the chat key and letter id it returns."""
+    """The digit runs and tokens in what a run printed, besides the chat key it returns and the
+    hex digests that name a letter and the bytes read."""
     printed = run.stdout + run.stderr
     result = run.result
-    for whole in (result.get("chat_id"), result.get("dead_letter_id")):
+    for whole in (result.get("chat_id"), result.get("dead_letter_id"), result.get("body_sha256")):
         if whole:
             printed = printed.replace(str(whole), "")
     return DIGIT_RUN.findall(printed) + [t for t in tokens if t in run.stdout + run.stderr]

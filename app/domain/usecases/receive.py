@@ -126,16 +126,9 @@ class ReceiveMessage:
             # Every buffered message asks for its own processor, due when *its* quiet period ends:
             # the one due last finds the burst over; the earlier ones find "not yet" and exit cheaply.
             due = pending > 0
-            at_ms = now + self.quiet_ms if due else 0
+            at = iso_utc(now + self.quiet_ms) if due else ""
             return ReceiveResult(
-                status,
-                screening.reason,
-                chat,
-                message.message_id,
-                pending,
-                due,
-                process_at=iso_utc(at_ms) if due else "",
-                process_at_ms=at_ms,
+                status, screening.reason, chat, message.message_id, pending, due, process_at=at
             )
 
         if screening.action is Action.IGNORE:

@@ -19,7 +19,6 @@ class ReceiveResult:
     # schedules a processor for then; if a later message came, that processor finds "not yet" and
     # exits, and the later message's own processor answers the burst.
     process_at: str = ""
-    process_at_ms: int = 0  # the same instant in epoch milliseconds (process-conversation waits for it)
 
     @property
     def ok(self) -> bool:

@@ -311,6 +311,14 @@ public final class KestraEngine implements AutoCloseable {
             .toList();
     }
 
+    /** When each command of a task started, from the Process runner's "Starting command" log lines. */
+    public List<Instant> commandStarts(String executionId, String taskId) {
+        return bean(LogDataStoreInterface.class).findByExecutionId(TENANT, executionId, Level.TRACE).stream()
+            .filter(entry -> taskId.equals(entry.getTaskId()) && entry.getMessage() != null
+                && entry.getMessage().startsWith("Starting command"))
+            .map(LogEntry::getTimestamp).sorted().toList();
+    }
+
     /** {@link #describe(Execution)} plus the execution's logs: the message for a failed assertion. */
     public String explain(Execution execution) {
         StringBuilder text = new StringBuilder(describe(execution)).append("\n  logs:");

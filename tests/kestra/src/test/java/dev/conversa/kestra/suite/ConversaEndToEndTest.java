@@ -138,12 +138,12 @@ class ConversaEndToEndTest {
         // Each processor got its message's due time as an input (rendered per execution) and its
         // loop held `conversa process` back until a second before it.
         for (Execution receive : receives) {
-            Object dueMs = taskVars(engine, receive, "receive").get("process_at_ms");
+            String processAt = taskVars(engine, receive, "receive").get("process_at").toString();
             String processorId = engine.taskOutputs(receive, "start-processing").get("executionId").toString();
             Execution processor = engine.awaitTerminal(processorId, ANSWER_TIMEOUT);
             assertSucceeded(engine, processor);
-            assertEquals(dueMs.toString(), processor.getInputs().get("due_ms").toString(), () -> engine.explain(processor));
-            Instant due = Instant.ofEpochMilli(((Number) dueMs).longValue());
+            assertEquals(processAt, processor.getInputs().get("due").toString(), () -> engine.explain(processor));
+            Instant due = Instant.parse(processAt);
             Instant started = processor.findTaskRunsByTaskId("process").getFirst().getState().getHistories().stream()
                 .filter(h -> h.getState() == State.Type.RUNNING).findFirst().orElseThrow().getDate();
             assertFalse(started.isBefore(due.minusSeconds(1)), () -> "ran at " + started + ", due " + due);
@@ -189,7 +189,9 @@ class ConversaEndToEndTest {
     @Order(0)
     void two_bursts_needing_different_waits_each_wait_their_own(ConversaServices services, KestraEngine engine)
         throws Exception {
-        for (var burst : List.of(Map.entry(SHORT_GAP, Duration.ofMillis(300)), Map.entry(LONG_GAP, Duration.ofSeconds(4)))) {
+        // The second burst's messages are almost a quiet period apart: it needs a wait many times
+        // the first one's.
+        for (var burst : List.of(Map.entry(SHORT_GAP, Duration.ofMillis(300)), Map.entry(LONG_GAP, QUIET.minusSeconds(1)))) {
             Chat chat = burst.getKey();
             String first = post(engine, chat.customer("Oi, bom dia", chat.number() + "-1"));
             Thread.sleep(burst.getValue());
@@ -204,6 +206,7 @@ class ConversaEndToEndTest {
             List<UazapiRequest> parts = sent(services.uazapiRequestsFor(chat.number()));
             assertFalse(parts.getFirst().at().isBefore(lastPosted.plus(QUIET)),
                 () -> chat.number() + " was answered before its customer had been quiet for " + QUIET);
+            assertEachProcessorWaitedForItsOwnMessage(engine, chat);
             int runs = processRuns(engine, chat);
             assertTrue(runs <= 2, () -> chat.number() + ": " + runs + " `conversa process` runs for a burst of 2 messages");
             log.info("wait {}: {} ms between the messages, first part {} ms after the quiet period, {} process runs",
@@ -685,6 +688,26 @@ class ConversaEndToEndTest {
             .flatMap(e -> e.findTaskRunsByTaskId("process").stream())
             .mapToInt(run -> run.getAttempts() == null ? 1 : Math.max(1, run.getAttempts().size()))
             .sum();
+    }
+
+    /**
+     * No processor receive-whatsapp started for the chat ran `conversa process` before its own
+     * message was due (less the 1.5 s the command may wait out itself): each waited for its own
+     * message's quiet period, not for a time rendered for another execution.
+     */
+    private static void assertEachProcessorWaitedForItsOwnMessage(KestraEngine engine, Chat chat) {
+        List<Execution> processors = engine.executions(NAMESPACE, "process-conversation").stream().filter(about(chat))
+            .filter(e -> e.getTrigger() != null && "receive-whatsapp".equals(e.getTrigger().getVariables().get("flowId")))
+            .toList();
+        assertFalse(processors.isEmpty());
+        for (Execution processor : processors) {
+            Execution receive = engine.execution(processor.getTrigger().getVariables().get("executionId").toString()).orElseThrow();
+            Instant due = Instant.parse(taskVars(engine, receive, "receive").get("process_at").toString());
+            // From the logs: a task inside a loop keeps one TaskRun, whose history shows its last run only.
+            Instant firstRun = engine.commandStarts(processor.getId(), "process").getFirst();
+            assertFalse(firstRun.isBefore(due.minusMillis(1500)), () -> chat.number() + ": a processor ran `conversa process` at "
+                + firstRun + ", its message due at " + due + "\n" + engine.explain(processor));
+        }
     }
 
     private static List<UazapiRequest> sent(List<UazapiRequest> requests) {
