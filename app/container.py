@@ -378,10 +378,13 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(lazy(f"{MEMORY}.gateway.RecordingGateway")),
         uazapi=providers.Singleton(uazapi_gateway, settings),
     )
+    # The gateway as the use cases get it: built on first use, its settings checked at once. Most
+    # runs send nothing (a receive that buffers, a processor that finds "not yet"): no HTTP client.
+    lazy_gateway = providers.Factory(deferred_gateway, settings, gateway.provider)
     media = providers.Selector(
         settings.provided.media,
         captions=providers.Singleton(lazy("app.adapters.media_offline.CaptionOnlyMediaReader")),
-        local=providers.Singleton(local_media, settings, gateway),
+        local=providers.Singleton(local_media, settings, lazy_gateway),
     )
     blobs = providers.Singleton(minio_blobs, settings)
     embedder = providers.Singleton(settings_embedder, settings)
@@ -448,7 +451,7 @@ class Container(containers.DeclarativeContainer):
         team_jid=settings.provided.team_chat,
         chat_state=chat_state,
         board=team_board,
-        gateway=gateway,
+        gateway=lazy_gateway,
         idempotency=idempotency,
         hours=hours,
         takeover_ms=providers.Callable(lambda s: s.takeover_minutes * 60_000, settings),
@@ -460,7 +463,7 @@ class Container(containers.DeclarativeContainer):
         team_jid=settings.provided.team_chat,
         business=business,
         outbox=outbox,
-        gateway=gateway,
+        gateway=lazy_gateway,
         board=team_board,
         gaps=gap_log,
         figures=figures,
@@ -489,7 +492,7 @@ class Container(containers.DeclarativeContainer):
         chat_state=chat_state,
         idempotency=idempotency,
         media=media,
-        gateway=gateway,
+        gateway=lazy_gateway,
         dead_letters=dead_letters,
         clock=clock,
         rules=providers.Callable(chat_rules, settings),
@@ -508,7 +511,7 @@ class Container(containers.DeclarativeContainer):
         outbox=outbox,
         knowledge=providers.Factory(Deferred, knowledge.provider),
         answerer=providers.Factory(Deferred, answerer.provider),
-        gateway=providers.Factory(deferred_gateway, settings, gateway.provider),
+        gateway=lazy_gateway,
         dead_letters=dead_letters,
         clock=clock,
         debounce=providers.Callable(debounce_rules, settings),

@@ -15,7 +15,7 @@ the broken run ends as it can; once the lease expires the sweep puts the batch b
 ``process`` runs again (straight to Redis) until a run answers or finds nothing to do. Then
 the fake Uazapi must have sent every part of the reply exactly once and the chat's history
 must hold the exchange once: the customer's question and the whole answer. Twice: for an
-answer (8 parts; 6 finishing commands today, 18 stall points) and for a handoff (the fallback;
+answer (8 parts; 6 finishing commands today, 18 stall points) and for a handoff (a person asked for;
 the chat is also flagged and paused: 7 commands, 21 stall points).
 """
 
@@ -98,7 +98,7 @@ def proxies(redis_url: str) -> Iterator[list[RedisProxy]]:
         proxy.close()
 
 
-HANDOFF_QUESTION = "Vocês consertam bicicletas?"  # nothing in the bakery's knowledge: fallback and handoff
+HANDOFF_QUESTION = "Quero falar com um atendente"  # a person is asked for: a handoff that pauses the bot
 
 
 def ask(deployment: Deployment, number: str, question: str) -> str:

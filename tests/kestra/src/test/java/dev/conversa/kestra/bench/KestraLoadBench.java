@@ -122,6 +122,7 @@ class KestraLoadBench {
 
         Map<String, Integer> answersPerChat = answersPerChat(services, all);
         int exactlyOnce = 0;
+        int split = 0;
         int duplicates = 0;
         int lost = 0;
         List<Long> latencies = new ArrayList<>();
@@ -129,11 +130,12 @@ class KestraLoadBench {
             List<UazapiRequest> parts = sent.getOrDefault(chat.number(), List.of());
             int answers = answersPerChat.getOrDefault(chat.id(), 0);
             long distinctTexts = parts.stream().map(UazapiRequest::text).distinct().count();
-            boolean duplicated = answers > 1 || distinctTexts < parts.size();
             if (parts.isEmpty()) {
                 lost++;
-            } else if (duplicated) {
-                duplicates++;
+            } else if (distinctTexts < parts.size()) {
+                duplicates++; // a part reached Uazapi twice
+            } else if (answers > 1) {
+                split++; // the burst was answered in two turns (a message came in after the answer was composed)
             } else if (answers == 1) {
                 exactlyOnce++;
             }
@@ -151,7 +153,8 @@ class KestraLoadBench {
             "BENCH chats: " + chats + " (bursts of 3 messages within 2 s, first messages spread over "
                 + spread.toSeconds() + " s), worker threads: " + engine.workerThreads() + ", quiet period: " + quietMs + " ms",
             "BENCH answered exactly once: " + exactlyOnce + " / " + chats,
-            "BENCH duplicates: " + duplicates + ", lost (no answer within " + timeout.toSeconds() + " s): " + lost,
+            "BENCH answered in two turns (split): " + split + ", a part sent twice: " + duplicates
+                + ", lost (no answer within " + timeout.toSeconds() + " s): " + lost,
             "BENCH process-conversation executions: " + processors.size(),
             String.format(Locale.ROOT, "BENCH latency last message -> first /send/text: p50 %.2f s, p95 %.2f s, max %.2f s"
                     + " (target p95 <= quiet + 2 s = %.1f s)",
