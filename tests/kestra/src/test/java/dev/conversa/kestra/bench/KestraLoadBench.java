@@ -281,8 +281,10 @@ class KestraLoadBench {
                 continue;
             }
             try {
-                Map<String, List<Map<String, Object>>> conversation = JSON.readValue(stored, new TypeReference<>() { });
-                long botTurns = conversation.getOrDefault("turns", List.of()).stream()
+                Map<String, Object> conversation = JSON.readValue(stored, new TypeReference<>() { });
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> turns = (List<Map<String, Object>>) conversation.getOrDefault("turns", List.of());
+                long botTurns = turns.stream()
                     .filter(turn -> "assistant".equals(String.valueOf(turn.get("role")))).count();
                 answers.put(chat.id(), (int) botTurns);
             } catch (IOException e) {
