@@ -205,7 +205,9 @@ class KestraLoadBench {
             double[] sum = new double[2];
             for (Execution execution : engine.executions(NAMESPACE, command.getValue()[0])) {
                 for (var run : execution.findTaskRunsByTaskId(command.getValue()[1])) {
-                    sum[0] += run.getAttempts() == null ? 1 : Math.max(1, run.getAttempts().size());
+                    if (run.getState().getCurrent() != io.kestra.core.models.flows.State.Type.SKIPPED) {
+                        sum[0] += run.getAttempts() == null ? 1 : Math.max(1, run.getAttempts().size());
+                    }
                 }
                 if (!execution.findTaskRunsByTaskId(command.getValue()[1]).isEmpty()) {
                     Object vars = engine.taskOutputs(execution, command.getValue()[1]).get("vars");
