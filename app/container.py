@@ -535,7 +535,10 @@ class Container(containers.DeclarativeContainer):
         buffer=buffer,
         clock=clock,
         debounce=providers.Callable(debounce_rules, settings),
+        idempotency=idempotency,
         grace_ms=settings.provided.sweep_grace_ms,
+        rescue_cooldown_ms=settings.provided.sweep_rescue_cooldown_ms,
+        max_rescues=settings.provided.sweep_max_rescues,
     )
     alert = providers.Factory(
         lazy("app.domain.usecases.alert.AlertOperator"),

@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     sweep_grace_ms: int = Field(
         60_000, ge=0, description="how long a chat may be due an answer before the sweep starts a processor"
     )
+    sweep_rescue_cooldown_ms: int = Field(
+        300_000, ge=0, description="how long a rescued burst waits for another rescue (0: none)"
+    )
+    sweep_max_rescues: int = Field(10, ge=1, description="processors one sweep starts at most")
 
     # Replies.
     reply_max_chars: int = Field(700, ge=20)

@@ -42,6 +42,7 @@ def main() -> int:
         f"-Dconversa.kestra.worker.threads={args.threads}",
         "-Dconversa.lease.ms=120000",
         f"-Dconversa.quiet.ms={args.quiet_ms}",
+        "-Dconversa.sweep.grace.ms=60000",  # production's (the suite's 10 s is for its orphan scenario)
     ]
     if args.flows:
         properties.append(f"-Dconversa.bench.flows.override={args.flows.resolve()}")

@@ -90,6 +90,7 @@ def container(url: str, namespace: str, send_delay_s: float = 0.0, lease_ms: int
         reply_max_chars=4_000,
         lease_ms=lease_ms,
         sweep_grace_ms=0,  # the sweep takes any chat due: these tests are about crashed processors
+        sweep_rescue_cooldown_ms=0,
     )
     c = build_container(settings)
     c.gateway.override(providers.Object(RedisRecordingGateway(url, namespace, send_delay_s)))

@@ -212,6 +212,35 @@ def test_the_sweep_leaves_a_chat_to_its_own_processor_until_the_grace_is_over() 
     assert world.container.sweep()().overdue == [CHAT]
 
 
+def test_the_sweep_rescues_a_burst_once_per_cooldown_not_once_a_minute() -> None:
+    # Under load a chat's own processor is queued, not lost: one extra processor is enough.
+    world = make_world(sweep_grace_ms=10_000, sweep_rescue_cooldown_ms=300_000)
+    world.say("Oi")
+    world.clock.sleep_ms(5_000 + 10_000)
+    assert world.container.sweep()().overdue == [CHAT]
+    for _ in range(4):
+        world.clock.sleep_ms(60_000)
+        again = world.container.sweep()()
+        assert again.overdue == [] and again.deferred == 1
+    world.clock.sleep_ms(60_000)  # the cooldown is over: the rescue itself may have been lost
+    assert world.container.sweep()().overdue == [CHAT]
+    world.say("Alguém aí?")  # a new burst is a new rescue, even within the cooldown
+    world.clock.sleep_ms(5_000 + 10_000)
+    assert world.container.sweep()().overdue == [CHAT]
+
+
+def test_one_sweep_rescues_at_most_its_bound_the_longest_overdue_first() -> None:
+    world = make_world(sweep_grace_ms=0, sweep_max_rescues=2)
+    chats = []
+    for number in ("5541911110001", "5541911110002", "5541911110003"):
+        chats.append(world.say("Oi", chat_id=f"{number}@s.whatsapp.net").chat_id)
+        world.clock.sleep_ms(1_000)
+    world.clock.sleep_ms(5_000)
+    first = world.container.sweep()()
+    assert first.overdue == sorted(chats[:2]) and first.deferred == 1
+    assert world.container.sweep()().overdue == [chats[2]]
+
+
 def test_an_answer_names_its_sources_in_the_output_the_reply_and_the_history(world: World) -> None:
     world.say("Vocês aceitam pix?")
     world.clock.sleep_ms(6_000)

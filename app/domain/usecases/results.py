@@ -62,6 +62,12 @@ class ProcessResult:
 class SweepResult:
     requeued: list[str] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
+    deferred: int = 0  # overdue too, but rescued lately or beyond this sweep's bound
 
     def to_dict(self) -> dict[str, Any]:
-        return {"requeued": self.requeued, "overdue": self.overdue, "count": len(self.overdue)}
+        return {
+            "requeued": self.requeued,
+            "overdue": self.overdue,
+            "count": len(self.overdue),
+            "deferred": self.deferred,
+        }

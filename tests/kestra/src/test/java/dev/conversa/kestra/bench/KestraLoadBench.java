@@ -129,10 +129,12 @@ class KestraLoadBench {
         for (Chat chat : all) {
             List<UazapiRequest> parts = sent.getOrDefault(chat.number(), List.of());
             int answers = answersPerChat.getOrDefault(chat.id(), 0);
-            long distinctTexts = parts.stream().map(UazapiRequest::text).distinct().count();
+            // A part is known by its track_id (one per part of one answer): two answers may
+            // share a text ("Encontrei isto…"), one part sent twice shares its track_id.
+            long distinctParts = parts.stream().map(KestraLoadBench::partKey).distinct().count();
             if (parts.isEmpty()) {
                 lost++;
-            } else if (distinctTexts < parts.size()) {
+            } else if (distinctParts < parts.size()) {
                 duplicates++; // a part reached Uazapi twice
             } else if (answers > 1) {
                 split++; // the burst was answered in two turns (a message came in after the answer was composed)
@@ -184,7 +186,9 @@ class KestraLoadBench {
             gaps.add(Duration.between(sweeps.get(i - 1), sweeps.get(i)).toMillis());
         }
         gaps.sort(Comparator.naturalOrder());
-        System.out.println("BENCH sweep-conversations: median gap between runs " + percentile(gaps, 50) / 1000.0 + " s");
+        long rescues = processors.stream().filter(e -> "none".equals(String.valueOf(e.getInputs().get("due_key")))).count();
+        System.out.println("BENCH sweep-conversations: " + sweeps.size() + " runs, median gap between runs "
+            + percentile(gaps, 50) / 1000.0 + " s; processors it started: " + rescues);
         explainLostChats(engine, all, sent);
         FLOWS.forEach(id -> engine.deleteFlow(TestFlows.namespaceOf(id), id));
     }
@@ -275,6 +279,11 @@ class KestraLoadBench {
      * in Redis (key layout of app/adapters/redis/keys.py). Task outputs would not do: Kestra 2.0.0
      * keeps one set of outputs for a task inside a LoopUntil, so every iteration reads the last one.
      */
+    private static String partKey(UazapiRequest request) {
+        Object track = request.json() == null ? null : request.json().get("track_id");
+        return track == null || String.valueOf(track).isEmpty() ? "text:" + request.text() : "track:" + track;
+    }
+
     private static Map<String, Integer> answersPerChat(ConversaServices services, List<Chat> chats) {
         Map<String, Integer> answers = new HashMap<>();
         for (Chat chat : chats) {
