@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from app.container import build_container
-from app.entrypoints.report import counter, emit, fail, setup_logging
+from app.entrypoints.report import command_container, counter, emit, fail
 
 
 def run(args: argparse.Namespace) -> int:
-    container = build_container()
-    setup_logging(container.settings().log_level)
+    container = command_container()
     try:
         result = container.alert()(args.flow, args.execution)
     except Exception as error:

@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         help="never sleep for quiet: answer if the chat is quiet, else return 'waiting' with retry_in_ms",
     )
 
+    process.add_argument(
+        "--due",
+        help="when the message this run was started for is due (ISO-8601): if a later message made "
+        "the chat due later, exit 'superseded' at once (that message's processor answers)",
+    )
+
     sub.add_parser("sweep", help="requeue expired leases and list chats left unanswered")
 
     alert = sub.add_parser("alert", help="tell the operator an execution failed (once per flow and hour)")

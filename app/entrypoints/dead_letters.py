@@ -22,10 +22,9 @@ import argparse
 import json
 from typing import Any
 
-from app.container import build_container
 from app.domain.messages import mask_digit_runs
 from app.domain.validation import clip, mask_secrets, shown_body
-from app.entrypoints.report import emit, fail, setup_logging
+from app.entrypoints.report import command_container, emit, fail
 from app.ports.dead_letters import DeadLetter
 
 REASON_CHARS = 500
@@ -73,8 +72,7 @@ def show_one(container: Any, letter_id: str, secrets: list[str]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    container = build_container()
-    setup_logging(container.settings().log_level)
+    container = command_container()
     secrets = configured_secrets(container)
     if args.show:
         return show_one(container, args.show, secrets)

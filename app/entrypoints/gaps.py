@@ -12,11 +12,10 @@ import argparse
 import logging
 import re
 
-from app.container import build_container
 from app.domain.gaps import week_start
 from app.domain.usecases.gaps_report import NoTeamChat
 from app.domain.usecases.receive import iso_utc
-from app.entrypoints.report import Stopwatch, counter, emit, fail, setup_logging, timer
+from app.entrypoints.report import Stopwatch, command_container, counter, emit, fail, timer
 
 log = logging.getLogger("conversa.gaps")
 _PERIOD = re.compile(r"(\d{1,4})\s*(d|h)")
@@ -32,9 +31,7 @@ def period_ms(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     watch = Stopwatch()
-    container = build_container()
-    settings = container.settings()
-    setup_logging(settings.log_level)
+    container = command_container()
     try:
         since = period_ms(args.since)
         if args.week:

@@ -18,9 +18,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.container import build_container
 from app.domain.errors import ConversaError
-from app.entrypoints.report import Stopwatch, counter, emit, fail, setup_logging, timer
+from app.entrypoints.report import Stopwatch, command_container, counter, emit, fail, timer
 
 if TYPE_CHECKING:
     from app.container import Container
@@ -58,9 +57,8 @@ def _keyword(container: Container, source: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     watch = Stopwatch()
-    container = build_container()
+    container = command_container()
     settings = container.settings()
-    setup_logging(settings.log_level)
     if settings.knowledge != "faiss":
         return _keyword(container, Path(args.source) if args.source else settings.knowledge_dir)
     from app.domain.usecases.ingest import IngestKnowledge, UnreadableDocuments

@@ -1,8 +1,10 @@
 """``conversa process --chat ID``: answer what waits for one chat, then exit.
 
-With ``--no-wait`` (what the Kestra flow runs) it never sleeps for quiet: it answers a quiet
-chat, or returns ``waiting``/``busy`` with ``come_back`` and ``retry_in`` at once, and the
-flow pauses in Kestra — holding no worker — until then.
+The Kestra flow runs it with ``--due`` (when its own message is due) and ``--wait-ms 1500``,
+once that message is due within half a second: it waits out the rest of the quiet period in
+the process. If a later message came (the chat is due later than ``--due``), it returns
+``superseded`` at once: that message's own processor answers. ``--no-wait`` never sleeps (for
+scripts that poll; ``retry_in`` says when to).
 
 Exit code 0 when the run did its job (answered, nothing to do, or left the chat to the
 next run); 1 when it failed — the batch is back in the buffer for the retry.
@@ -12,22 +14,31 @@ from __future__ import annotations
 
 import argparse
 import logging
+from datetime import UTC, datetime
 
-from app.container import build_container
 from app.domain.messages import mask_phone
-from app.entrypoints.report import Stopwatch, counter, emit, fail, setup_logging, timer
+from app.entrypoints.report import Stopwatch, command_container, counter, emit, fail, timer
 
 log = logging.getLogger("conversa.process")
 
 
+def iso_ms(text: str) -> int:
+    """``2026-11-25T15:21:25.749Z`` → epoch milliseconds; ValueError with the value otherwise."""
+    try:
+        instant = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--due {text!r} is not an ISO-8601 instant like 2026-11-25T15:21:25.749Z") from None
+    return round((instant if instant.tzinfo else instant.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
 def run(args: argparse.Namespace) -> int:
     watch = Stopwatch()
-    container = build_container()
+    container = command_container()
     settings = container.settings()
-    setup_logging(settings.log_level)
     wait_ms = 0 if args.no_wait else settings.process_wait_ms if args.wait_ms is None else args.wait_ms
     try:
-        result = container.process()(args.chat, wait_ms)
+        own_due_ms = None if args.due is None else iso_ms(args.due)
+        result = container.process()(args.chat, wait_ms, own_due_ms)
     except Exception as error:
         return fail("process", f"{type(error).__name__}: {error}", {"chat_id": args.chat})
     log.info("%s %s: %s", result.status, mask_phone(args.chat), result.reason)

@@ -17,10 +17,10 @@ import hashlib
 import logging
 import sys
 
-from app.container import Container, build_container
+from app.container import Container
 from app.domain.messages import mask_digit_runs, mask_phone
 from app.domain.usecases.receive import body_text
-from app.entrypoints.report import Stopwatch, counter, emit, fail, setup_logging, timer
+from app.entrypoints.report import Stopwatch, command_container, counter, emit, fail, timer
 
 log = logging.getLogger("conversa.receive")
 
@@ -34,9 +34,7 @@ def read_body(path: str | None) -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     watch = Stopwatch()
-    container = build_container()
-    settings = container.settings()
-    setup_logging(settings.log_level)
+    container = command_container()
     try:
         body = read_body(args.body_file)
     except OSError as error:

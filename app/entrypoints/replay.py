@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.container import build_container
 from app.domain.messages import mask_digit_runs
 from app.domain.validation import clip
-from app.entrypoints.report import counter, emit, fail, setup_logging
+from app.entrypoints.report import command_container, counter, emit, fail
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,8 +21,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.id or args.reason or args.source or args.all):
         return fail("replay", "say which dead letters: --id ID, --reason TEXT, --source NAME or --all")
-    container = build_container()
-    setup_logging(container.settings().log_level)
+    container = command_container()
 
     def report(letter: LetterReplay) -> None:
         where = ", ".join(letter.stores)

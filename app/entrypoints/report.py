@@ -10,9 +10,12 @@ import json
 import logging
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.domain.messages import mask_digit_runs
+
+if TYPE_CHECKING:
+    from app.container import Container
 
 log = logging.getLogger("conversa")
 
@@ -39,6 +42,15 @@ def setup_logging(level: str = "INFO") -> None:
     )
     for name in CHATTY_LIBRARIES:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def command_container() -> Container:
+    """Every command's first step: the container its settings choose, logging at their level."""
+    from app.container import build_container
+
+    container = build_container()
+    setup_logging(container.settings().log_level)
+    return container
 
 
 def counter(name: str, value: float = 1, **tags: str) -> dict[str, Any]:

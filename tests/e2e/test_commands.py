@@ -208,7 +208,17 @@ def test_process_with_nothing_waiting_is_idle_and_sweep_finds_nothing() -> None:
     run = conversa("process", "--chat", "5541999990000@s.whatsapp.net", "--wait-ms", "0")
     assert run.returncode == 0 and last_json(run)["status"] == "idle"
     sweep = conversa("sweep")
-    assert sweep.returncode == 0 and last_json(sweep) == {"requeued": [], "overdue": [], "count": 0}
+    assert sweep.returncode == 0
+    assert last_json(sweep) == {"requeued": [], "overdue": [], "count": 0, "deferred": 0}
+
+
+def test_process_with_a_due_time_that_is_not_an_instant_fails_in_one_line() -> None:
+    run = conversa("process", "--chat", "5541999990000@s.whatsapp.net", "--due", "amanhã")
+    assert run.returncode == 1
+    assert run.stderr.decode().strip().splitlines()[-1] == (
+        "conversa process: ValueError: --due 'amanhã' is not an ISO-8601 instant"
+        " like 2026-11-25T15:21:25.749Z"
+    )
 
 
 def test_library_chatter_stays_out_of_the_logs_kestra_shows() -> None:

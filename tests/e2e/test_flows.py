@@ -8,6 +8,7 @@ rejects or what would be unsafe.
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +192,9 @@ def test_every_message_starts_a_processor_that_waits_for_its_own_due_time() -> N
     loop, run = process["tasks"]
     assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil" and "inputs.due" in loop["condition"]
     assert "{{" not in loop["checkFrequency"]["interval"], "a constant: Kestra would keep the first rendering"
-    assert run["commands"][-1].startswith('conversa process --chat "$CONVERSA_ARG_CHAT" --wait-ms')
+    command = 'conversa process --chat "$CONVERSA_ARG_CHAT" ${CONVERSA_ARG_DUE:+--due'
+    assert run["commands"][-1].startswith(command)
+    assert "inputs.due" in run["env"]["CONVERSA_ARG_DUE"] and "--wait-ms" in run["commands"][-1]
     for flow in FLOWS:
         for task in tasks(load(flow)):
             assert "scheduleDate" not in task and "pauseDuration" not in task, (flow.stem, task["id"])
@@ -211,3 +214,26 @@ def test_failed_executions_are_watched_and_executions_purged() -> None:
     purge = load(next(p for p in FLOWS if p.stem == "purge-executions"))
     executions = next(t for t in purge["tasks"] if t["id"] == "executions")
     assert all(executions[f] is True for f in ("purgeExecution", "purgeLog", "purgeMetric", "purgeStorage"))
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [("2026-12-02T18:00:02.500Z", ["--due", "2026-12-02T18:00:02.500Z"]), ("", [])],
+)
+def test_the_process_command_passes_its_due_time_only_when_it_has_one(
+    tmp_path: Path, due: str, expected: list[str]
+) -> None:
+    """The flow's command line, run by /bin/sh as Kestra's Process runner does: a processor
+    receive-whatsapp started says when its message is due; the sweep's (no due) do not."""
+    process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
+    command = next(t for t in tasks(process) if t["id"] == "process")["commands"][-1]
+    fake = tmp_path / "conversa"
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n', encoding="utf-8")
+    fake.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "CONVERSA_ARG_CHAT": "main/5541999990000@s.whatsapp.net"}
+    env["CONVERSA_ARG_DUE"] = due
+    ran = subprocess.run(["/bin/sh", "-c", command], env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    args = ran.stdout.splitlines()
+    assert args[:3] == ["process", "--chat", env["CONVERSA_ARG_CHAT"]]
+    assert args[3:-2] == expected and args[-2:] == ["--wait-ms", "1500"]

@@ -8,6 +8,7 @@ import pytest
 from dependency_injector import providers
 
 from app.adapters.memory.gateway import RecordingGateway
+from app.entrypoints.process import iso_ms
 from tests.usecases.conftest import CHAT, World, make_world
 
 
@@ -210,6 +211,21 @@ def test_the_sweep_leaves_a_chat_to_its_own_processor_until_the_grace_is_over() 
     assert world.container.sweep()().overdue == []
     world.clock.sleep_ms(1)
     assert world.container.sweep()().overdue == [CHAT]
+
+
+def test_a_processor_whose_message_is_no_longer_the_last_exits_at_once(world: World) -> None:
+    first = world.say("Oi")
+    world.clock.sleep_ms(900)
+    world.say("vocês fazem entrega?")
+    first_due = iso_ms(first.process_at)
+    world.clock.sleep_ms(4_000)  # the first message is due in 0.1 s, the burst in 1 s
+    before = world.clock.now_ms()
+    result = world.container.process()(CHAT, 10_000, first_due)
+    assert result.status == "superseded" and world.clock.now_ms() == before  # no wait held
+    assert world.gateway.texts() == []
+    last_due = first_due + 900
+    answered = world.container.process()(CHAT, 10_000, last_due)
+    assert answered.status == "answered" and answered.messages == 2
 
 
 def test_the_sweep_rescues_a_burst_once_per_cooldown_not_once_a_minute() -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from app.domain.answering import AnsweringRules, answer_question
 from app.domain.chat_rules import ChatRules
 from app.domain.conversation import MemoryRules, Role, Turn
-from app.domain.debounce import DebounceRules, Flush, Idle, Wait, decide
+from app.domain.debounce import DebounceRules, Flush, Idle, Wait, decide, due_ms
 from app.domain.messages import Batch, Outcome, Source
 from app.domain.reply_policy import ReplyPolicy
 from app.domain.tracking import part_track_id
@@ -73,8 +73,15 @@ class ProcessConversation:
     answering: AnsweringRules = field(default_factory=AnsweringRules)
     owner_side: OwnerSide = field(default_factory=OwnerSide)  # team chat, business hours, report
 
-    def __call__(self, chat_id: str, wait_budget_ms: int = 0) -> ProcessResult:
-        """Answer what waits for ``chat_id``, sleeping at most ``wait_budget_ms`` for quiet."""
+    def __call__(self, chat_id: str, wait_budget_ms: int = 0, own_due_ms: int | None = None) -> ProcessResult:
+        """Answer what waits for ``chat_id``, sleeping at most ``wait_budget_ms`` for quiet.
+
+        ``own_due_ms``: when the message this run was started for is due. If a later message
+        made the chat due later, that message's own processor answers the burst: this one
+        exits at once, holding no worker for a wait that is not its own.
+        """
+        if own_due_ms is not None and self._superseded(chat_id, own_due_ms):
+            return ProcessResult("superseded", chat_id, "a later message's processor answers")
         deadline = self.clock.now_ms() + max(wait_budget_ms, 0)
         totals = ProcessResult("idle", chat_id, "nothing is waiting")
         while True:
@@ -101,36 +108,28 @@ class ProcessConversation:
             if outcome.status == "lost_lease":
                 return totals
 
+    def _superseded(self, chat_id: str, own_due_ms: int) -> bool:
+        activity = self.buffer.activity(chat_id)
+        return activity is not None and activity.count > 0 and due_ms(activity, self.debounce) > own_due_ms
+
     @staticmethod
     def _merge(totals: ProcessResult, status: str, reason: str, retry: int = 0) -> ProcessResult:
         if totals.batches:
             status, reason = totals.status, totals.reason
-        return ProcessResult(
-            status,
-            totals.chat_id,
-            reason,
-            totals.batches,
-            totals.messages,
-            totals.parts_sent,
-            retry,
-            totals.handoff,
-            totals.fallback,
-            totals.sources,
-        )
+        return replace(totals, status=status, reason=reason, retry_in_ms=retry)
 
     @staticmethod
     def _add(totals: ProcessResult, outcome: ProcessResult) -> ProcessResult:
-        return ProcessResult(
-            outcome.status,
-            totals.chat_id,
-            outcome.reason,
-            totals.batches + outcome.batches,
-            totals.messages + outcome.messages,
-            totals.parts_sent + outcome.parts_sent,
-            0,
-            totals.handoff or outcome.handoff,
-            totals.fallback or outcome.fallback,
-            outcome.sources or totals.sources,
+        return replace(
+            outcome,
+            chat_id=totals.chat_id,
+            batches=totals.batches + outcome.batches,
+            messages=totals.messages + outcome.messages,
+            parts_sent=totals.parts_sent + outcome.parts_sent,
+            retry_in_ms=0,
+            handoff=totals.handoff or outcome.handoff,
+            fallback=totals.fallback or outcome.fallback,
+            sources=outcome.sources or totals.sources,
         )
 
     def _handle(self, batch: Batch, why: str) -> ProcessResult:

@@ -30,7 +30,7 @@ class ReceiveResult:
 
 @dataclass(frozen=True, slots=True)
 class ProcessResult:
-    status: str  # answered | idle | waiting | busy | suppressed | dead_lettered | lost_lease
+    status: str  # answered | idle | waiting | busy | superseded | suppressed | dead_lettered | lost_lease
     chat_id: str
     reason: str = ""
     batches: int = 0

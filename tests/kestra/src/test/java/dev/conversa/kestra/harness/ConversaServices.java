@@ -329,6 +329,12 @@ public final class ConversaServices {
         return uazapiRequests().stream().filter(r -> number.equals(r.number())).toList();
     }
 
+    /** The texts the fake Uazapi accepted for {@code number} (its {@code /send/text} with status 200), oldest first. */
+    public List<String> sentTextsTo(String number) {
+        return uazapiRequestsFor(number).stream()
+            .filter(r -> r.path().equals("/send/text") && r.status() == 200).map(UazapiRequest::text).toList();
+    }
+
     /** The next request to {@code path} stalls this long before it is answered. */
     public void slowUazapi(String path, Duration delay) {
         post(uazapiUrl.resolve("/_fake/slow"), Map.of("path", path, "seconds", delay.toMillis() / 1000.0));

@@ -187,6 +187,22 @@ public final class KestraEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * POSTs a body to a flow's webhook, expects 200, and returns the id of the execution it
+     * created (Kestra answers a webhook with the execution as JSON).
+     */
+    public String postWebhookExecution(String namespace, String flowId, String key, String jsonBody) {
+        HttpResponse<String> response = postWebhook(namespace, flowId, key, jsonBody);
+        if (response.statusCode() != 200) {
+            throw new AssertionError("the webhook answered " + response.statusCode() + ": " + response.body());
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("id").asText();
+        } catch (IOException e) {
+            throw new AssertionError("the webhook did not answer with an execution: " + response.body(), e);
+        }
+    }
+
     // ---- executions --------------------------------------------------------------------------
 
     /**

@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -622,13 +621,7 @@ class ConversaEndToEndTest {
 
     /** POSTs a body to receive-whatsapp's webhook; returns the execution it created. */
     private static String post(KestraEngine engine, String body) {
-        HttpResponse<String> response = engine.postWebhook(NAMESPACE, "receive-whatsapp", WEBHOOK_KEY, body);
-        assertEquals(200, response.statusCode(), response::body);
-        try {
-            return JSON.readTree(response.body()).path("id").asText();
-        } catch (IOException e) {
-            throw new AssertionError("the webhook did not answer with an execution: " + response.body(), e);
-        }
+        return engine.postWebhookExecution(NAMESPACE, "receive-whatsapp", WEBHOOK_KEY, body);
     }
 
     private static Execution awaitAnswer(KestraEngine engine, Chat chat) {

@@ -1,8 +1,6 @@
 package dev.conversa.kestra.suite;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.conversa.kestra.harness.ConversaServices;
-import dev.conversa.kestra.harness.ConversaServices.UazapiRequest;
 import dev.conversa.kestra.harness.ConversaServicesExtension;
 import dev.conversa.kestra.harness.FlowLoadReport;
 import dev.conversa.kestra.harness.KestraEngine;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OwnerSideEndToEndTest {
 
     static final String NAMESPACE = "conversa";
-    static final ObjectMapper JSON = new ObjectMapper();
     static final String WEBHOOK_KEY = ConversaServices.secret("WEBHOOK_KEY");
     static final Duration TIMEOUT = Duration.ofSeconds(90);
     static final Chat CUSTOMER = UazapiFixtures.chat("5541990000031");
@@ -91,14 +87,9 @@ class OwnerSideEndToEndTest {
         assertEquals(status, engine.flowOutputs(done).get("status"), () -> engine.explain(done));
     }
 
+    /** POSTs a body to receive-whatsapp's webhook; returns the execution it created. */
     private static String post(KestraEngine engine, String body) {
-        HttpResponse<String> response = engine.postWebhook(NAMESPACE, "receive-whatsapp", WEBHOOK_KEY, body);
-        assertEquals(200, response.statusCode(), response::body);
-        try {
-            return JSON.readTree(response.body()).path("id").asText();
-        } catch (IOException e) {
-            throw new AssertionError("the webhook did not answer with an execution: " + response.body(), e);
-        }
+        return engine.postWebhookExecution(NAMESPACE, "receive-whatsapp", WEBHOOK_KEY, body);
     }
 
     /** Waits until {@code count} processors of the customer's chat answered. */
@@ -116,15 +107,11 @@ class OwnerSideEndToEndTest {
 
     /** What the team chat got about this customer (other test classes may write there too). */
     private static List<String> teamTexts(ConversaServices services) {
-        return texts(services, TEAM.number()).stream().filter(t -> t.contains(CUSTOMER.number())).toList();
+        return services.sentTextsTo(TEAM.number()).stream().filter(t -> t.contains(CUSTOMER.number())).toList();
     }
 
     private static List<String> customerTexts(ConversaServices services) {
-        return texts(services, CUSTOMER.number());
+        return services.sentTextsTo(CUSTOMER.number());
     }
 
-    private static List<String> texts(ConversaServices services, String number) {
-        return services.uazapiRequestsFor(number).stream()
-            .filter(r -> r.path().equals("/send/text") && r.status() == 200).map(UazapiRequest::text).toList();
-    }
 }
