@@ -304,9 +304,10 @@ class ConversaEndToEndTest {
         assertEquals(0, listing.exitCode(), listing.stderr());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> letters = (List<Map<String, Object>>) listing.result().get("dead_letters");
-        List<Map<String, Object>> ours = letters.stream().filter(l -> String.valueOf(l.get("body")).startsWith(
-            truncated.substring(0, 40))).toList();
+        // Its own letter, by the id receive reported (the store may hold letters of earlier runs).
+        List<Map<String, Object>> ours = letters.stream().filter(l -> l.get("id").equals(vars.get("dead_letter_id"))).toList();
         assertEquals(1, ours.size(), () -> "one dead letter holds the raw body; the store has: " + letters);
+        assertTrue(String.valueOf(ours.getFirst().get("body")).startsWith(truncated.substring(0, 40)), "the raw body");
         // Not JSON, so its instance token cannot be read: kept among the bodies rejected as not authentic.
         assertEquals("auth", ours.getFirst().get("source"));
         assertEquals(reason, ours.getFirst().get("reason"));
@@ -459,7 +460,7 @@ class ConversaEndToEndTest {
         Map<String, Object> flow = Map.of(
             "id", "command-environment",
             "namespace", TestFlows.HARNESS_NAMESPACE,
-            "inputs", List.of(Map.of("id", "chat_id", "type", "STRING")),
+            "inputs", flowPart("process-conversation.yml", "inputs"), // what the task's env reads
             "tasks", List.of(Map.of(
                 "id", "names",
                 "type", "io.kestra.plugin.scripts.shell.Commands",
@@ -562,10 +563,16 @@ class ConversaEndToEndTest {
     /** A task of one of the repository's flows, as written. */
     @SuppressWarnings("unchecked")
     private static Map<String, Object> flowTask(String file, String taskId) throws IOException {
+        return ((List<Map<String, Object>>) flowPart(file, "tasks")).stream()
+            .filter(t -> taskId.equals(t.get("id"))).findFirst().orElseThrow();
+    }
+
+    /** A top-level part of one of the repository's flows (its tasks, its inputs…), as written. */
+    @SuppressWarnings("unchecked")
+    private static Object flowPart(String file, String key) throws IOException {
         Map<String, Object> flow = io.kestra.core.serializers.JacksonMapper.ofYaml()
             .readValue(TestFlows.conversaFlows().resolve(file).toFile(), Map.class);
-        return ((List<Map<String, Object>>) flow.get("tasks")).stream()
-            .filter(t -> taskId.equals(t.get("id"))).findFirst().orElseThrow();
+        return flow.get(key);
     }
 
     private static String sha256(String text) {
