@@ -179,16 +179,23 @@ class KestraLoadBench {
         for (String flow : List.of("receive-whatsapp", "process-conversation", "sweep-conversations")) {
             System.out.println("BENCH " + flow + " executions by state: " + statesOf(engine.executions(NAMESPACE, flow)));
         }
-        List<Instant> sweeps = engine.executions(NAMESPACE, "sweep-conversations").stream()
-            .map(e -> e.getState().getStartDate()).sorted().toList();
+        List<Execution> sweepRuns = engine.executions(NAMESPACE, "sweep-conversations");
+        for (Execution sweep : sweepRuns) { // to the log: when each minute was due, started, ended, and what it did
+            System.out.println("SWEEP due " + (sweep.getTrigger() == null ? "-" : sweep.getTrigger().getVariables().get("date"))
+                + " started " + sweep.getState().getStartDate() + " ended " + sweep.getState().getEndDate().orElse(null)
+                + " sweep task " + sweep.findTaskRunsByTaskId("sweep").stream().map(r -> r.getState().getCurrent().name()).toList());
+        }
+        long skipped = sweepRuns.stream().filter(e -> e.findTaskRunsByTaskId("sweep").stream()
+            .allMatch(r -> r.getState().getCurrent() == io.kestra.core.models.flows.State.Type.SKIPPED)).count();
+        List<Instant> sweeps = sweepRuns.stream().map(e -> e.getState().getStartDate()).sorted().toList();
         List<Long> gaps = new ArrayList<>();
         for (int i = 1; i < sweeps.size(); i++) {
             gaps.add(Duration.between(sweeps.get(i - 1), sweeps.get(i)).toMillis());
         }
         gaps.sort(Comparator.naturalOrder());
         long rescues = processors.stream().filter(e -> "none".equals(String.valueOf(e.getInputs().get("due_key")))).count();
-        System.out.println("BENCH sweep-conversations: " + sweeps.size() + " runs, median gap between runs "
-            + percentile(gaps, 50) / 1000.0 + " s; processors it started: " + rescues);
+        System.out.println("BENCH sweep-conversations: " + sweeps.size() + " runs (" + skipped + " of them a late minute,"
+            + " skipped), median gap between runs " + percentile(gaps, 50) / 1000.0 + " s; processors it started: " + rescues);
         explainLostChats(engine, all, sent);
         FLOWS.forEach(id -> engine.deleteFlow(TestFlows.namespaceOf(id), id));
     }

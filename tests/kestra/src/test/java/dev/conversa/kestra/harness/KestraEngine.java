@@ -221,6 +221,27 @@ public final class KestraEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a flow as its trigger {@code triggerId} would start it, with these trigger variables
+     * (a Schedule's {@code date}, say), and waits until it ends: what the scheduler does, at a
+     * date of the test's choosing.
+     */
+    public Execution runTriggered(String namespace, String flowId, String triggerId, Map<String, Object> variables,
+                                  Duration timeout) {
+        io.kestra.core.models.flows.Flow flow = bean(FlowRepositoryInterface.class)
+            .findById(TENANT, namespace, flowId, Optional.empty()).orElseThrow();
+        var trigger = flow.getTriggers().stream().filter(t -> t.getId().equals(triggerId)).findFirst().orElseThrow();
+        Execution execution = Execution.newExecution(flow, List.of())
+            .withTrigger(io.kestra.core.models.executions.ExecutionTrigger.of(trigger, variables));
+        try {
+            return bean(TestRunnerUtils.class).runOne(execution, flow, timeout);
+        } catch (TimeoutException e) {
+            throw new AssertionError("timed out after " + timeout.toSeconds() + " s running " + namespace + "." + flowId, e);
+        } catch (QueueException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Every execution of a flow, oldest first (as stored by Kestra's repository). */
     public List<Execution> executions(String namespace, String flowId) {
         return bean(ExecutionRepositoryInterface.class)

@@ -513,6 +513,24 @@ class ConversaEndToEndTest {
         assertTrue(alerts.getFirst().text().contains("receive-whatsapp"), alerts.getFirst()::text);
     }
 
+    /**
+     * Kestra's scheduler fires, one after the other, every minute a long sweep blocked: under a
+     * backlog they would run back to back. A minute fired more than 50 s late runs no command.
+     */
+    @Test
+    @Order(96)
+    void a_sweep_minute_fired_late_runs_nothing(KestraEngine engine) {
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneId.of("America/Sao_Paulo"));
+        Execution late = engine.runTriggered(NAMESPACE, "sweep-conversations", "every-minute",
+            Map.of("date", now.minusMinutes(3).withNano(0).format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME)), ANSWER_TIMEOUT);
+        assertSucceeded(engine, late);
+        assertEquals(State.Type.SKIPPED, taskState(late, "sweep"), () -> engine.explain(late));
+        Execution onTime = engine.runTriggered(NAMESPACE, "sweep-conversations", "every-minute",
+            Map.of("date", now.withNano(0).format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME)), ANSWER_TIMEOUT);
+        assertSucceeded(engine, onTime);
+        assertEquals(State.Type.SUCCESS, taskState(onTime, "sweep"), () -> engine.explain(onTime));
+    }
+
     /** Kestra's logs of every execution above never show a secret, nor the configuration's password. */
     @Test
     @Order(97)
