@@ -18,6 +18,7 @@ from unittest import mock
 
 from dependency_injector import providers
 
+import app.container as app_container
 from app.adapters.memory.clock import VirtualClock
 from app.adapters.memory.gateway import RecordingGateway
 from app.container import Container, build_container
@@ -81,7 +82,7 @@ class InProcess:
             with (
                 contextlib.redirect_stdout(out),
                 contextlib.redirect_stderr(err),
-                mock.patch.object(receive, "build_container", lambda: self.container),
+                mock.patch.object(app_container, "build_container", lambda: self.container),
                 mock.patch.object(receive, "read_body", lambda _path: body),
             ):
                 code = receive.run(argparse.Namespace(body_file=None))

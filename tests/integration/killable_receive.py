@@ -26,6 +26,7 @@ from typing import Any
 
 from dependency_injector import providers
 
+import app.container as app_container
 import app.entrypoints.receive as entry
 
 PORTS = ("parser", "idempotency", "chat_state", "media", "buffer", "gateway", "dead_letters")
@@ -73,7 +74,7 @@ class Wrapped:
 
 def main() -> int:
     wire = Tripwire()
-    build = entry.build_container
+    build = app_container.build_container
 
     def wrapped_container() -> Any:
         container = build()
@@ -85,7 +86,7 @@ def main() -> int:
             sys.stderr.flush()
         return container
 
-    entry.build_container = wrapped_container  # type: ignore[assignment]
+    app_container.build_container = wrapped_container  # type: ignore[assignment]  # what command_container() calls
     parser = argparse.ArgumentParser()
     parser.add_argument("--body-file")
     return entry.run(parser.parse_args())
