@@ -25,10 +25,10 @@ from tests.retrieval.questions import IN_SCOPE, OUT_OF_SCOPE
 Array = npt.NDArray[np.float64]
 
 
-def features(kb: Any, questions: list[str], width: int) -> Array:
+def features(kb: Any, questions: list[str], width: int, pull: bool) -> Array:
     rows = []
     for question in questions:
-        found = kb.evidence(question, 1) if width == 2 else kb.evidence(question, 1, pull=True)
+        found = kb.evidence(question, 1, pull=pull) if width == 3 else kb.evidence(question, 1)
         rows.append(found[0].features if found else (0.0,) * width)
     return np.asarray(rows, dtype=np.float64)
 
@@ -59,9 +59,9 @@ def cut(scores: Array, y: Array) -> tuple[float, float, float]:
     return best
 
 
-def fit(kb: Any, width: int) -> tuple[Logistic, float, float]:
+def fit(kb: Any, width: int, pull: bool = False) -> tuple[Logistic, float, float]:
     questions = [q for q, _ in IN_SCOPE] + OUT_OF_SCOPE
-    x = features(kb, questions, width)
+    x = features(kb, questions, width, pull)
     y = np.r_[np.ones(len(IN_SCOPE)), np.zeros(len(OUT_OF_SCOPE))]
     weights, intercept = logistic_regression(x, y)
     where, answered, declined = cut(x @ weights + intercept, y)
@@ -70,12 +70,12 @@ def fit(kb: Any, width: int) -> tuple[Logistic, float, float]:
 
 
 def main() -> None:
-    for name, kb, width in [
-        ("keyword", keyword_kb(), 2),
-        ("hybrid e5", hybrid_kb("e5"), 3),
-        ("hybrid use", hybrid_kb("use"), 3),
+    for name, kb, width, pull in [
+        ("keyword", keyword_kb(), 2, False),
+        ("hybrid e5", hybrid_kb("e5"), 3, True),
+        ("hybrid use", hybrid_kb("use"), 3, False),  # with the pull, its decline fell to 90.0 %
     ]:
-        calibration, answered, declined = fit(kb, width)
+        calibration, answered, declined = fit(kb, width, pull)
         print(f"{name:<11} {calibration}  (answered {answered:.1%}, declined {declined:.1%})")
 
 

@@ -43,13 +43,14 @@ log = logging.getLogger("conversa.knowledge")
 
 LEXICAL_COVERAGE_WEIGHT = 2.0
 LEXICAL_BM25_WEIGHT = 1.0
-# confidence = sigmoid(intercept + w1 * cosine + w2 * coverage + w3 * unseen words' pull) of a
-# passage, per embedding model,
-# fitted on the evaluation set (`python -m tests.retrieval.fit`; see app.adapters.retrieval.confidence).
+# confidence = sigmoid(intercept + w1 * cosine + w2 * coverage + w3 * unseen words' pull) of a passage,
+# per embedding model, fitted on the tuning set (`python -m tests.retrieval.fit`; see
+# app.adapters.retrieval.confidence).
 CALIBRATION: dict[str, Logistic] = {
     "multilingual-e5-small-q4-enpt": Logistic((50.165, 7.757, 194.649), -44.914),
-    # USE without the unseen words' pull: fitted with it, its tuning-set decline fell from 93.3 %
-    # to 90.0 % (the pull is 0 for every question, and not computed, when its weight is 0).
+    # USE without the unseen words' pull (weight 0: not computed). Fitted with it, its tuning-set
+    # decline fell from 93.3 % to 90.0 %; these are the constants fitted before the pull (a refit
+    # without it, after issue 14's synonyms, declines 90.0 % too: they keep 93.3 %).
     "universal-sentence-encoder-multilingual-3": Logistic((12.285, 7.744, 0.0), -4.842),
 }
 DEFAULT_CALIBRATION = CALIBRATION["multilingual-e5-small-q4-enpt"]  # another model: e5's, a guess
@@ -100,6 +101,7 @@ class FaissKnowledgeBase:
         return self._loaded, self._lexical
 
     def _embedding(self, text: str) -> np.ndarray:
+        """``text``'s embedding as a query, one row."""
         return np.asarray(self._embedder.embed_query(text), dtype=np.float32).reshape(1, -1)
 
     def _query_vector(self, query: str, embedding: np.ndarray) -> np.ndarray:
