@@ -14,9 +14,10 @@ import pytest
 from app.adapters.embeddings import build_embedder
 from app.adapters.faiss.documents import FolderSource, html_text, read_text
 from app.adapters.faiss.index import CHUNKS, INDEX, LEXICAL, MANIFEST, FaissIndexer, IndexError_
-from app.adapters.faiss.knowledge import FaissKnowledgeBase
+from app.adapters.faiss.knowledge import CALIBRATION, FaissKnowledgeBase
 from app.adapters.memory.blobs import MemoryBlobStore
 from app.adapters.retrieval.lexical_index import LexicalIndex
+from app.ports.knowledge_index import SourceDocument
 from app.settings import EXAMPLE_KNOWLEDGE_DIR
 from tests.adapters.retrieval_questions import QUESTIONS
 
@@ -129,6 +130,56 @@ def test_an_index_published_before_the_lexical_index_still_answers(
 def test_an_index_built_by_another_model_is_refused(published: CountingBlobs, tmp_path: Path) -> None:
     with pytest.raises(IndexError_, match="run ingest again"):
         FaissKnowledgeBase(published, build_embedder("use"), tmp_path).search("entrega", 1)
+
+
+class WordsEmbedder:
+    """Each word a fixed random direction, a text the normalised sum of its words': a question
+    nears the passages holding its words, and a word no passage holds takes it away."""
+
+    name, dimension = "words-test", 64
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def _vector(self, text: str) -> Any:
+        total = np.zeros(self.dimension, dtype=np.float32)
+        for word in text.lower().replace("?", " ").split():
+            total += np.random.default_rng(sum(map(ord, word)) * 7919 + len(word)).standard_normal(
+                self.dimension
+            )
+        return total / max(float(np.linalg.norm(total)), 1e-12)
+
+    def embed_passages(self, texts: list[str]) -> Any:
+        return np.vstack([self._vector(t) for t in texts]).astype(np.float32)
+
+    def embed_query(self, text: str) -> Any:
+        self.queries.append(text)
+        return self._vector(text).astype(np.float32)
+
+
+def test_the_pull_of_unseen_words_is_how_far_they_take_the_question_from_the_passages(tmp_path: Path) -> None:
+    embedder = WordsEmbedder()
+    documents = [SourceDocument("faq.md", "## Entrega\nentregamos ração\n\n## Banho\nbanho e tosa")]
+    kb = FaissKnowledgeBase.from_documents(documents, embedder, tmp_path)
+    pulled = kb.evidence("entregam ração pizza", 1, pull=True)[0].features[2]
+    assert pulled < 0  # "pizza" is in no passage and takes the question away from them
+    assert embedder.queries[-2:] == ["entregam ração pizza", "entregam ração"]
+    embedder.queries.clear()
+    assert kb.evidence("entregam ração", 1, pull=True)[0].features[2] == 0.0  # every word known
+    assert kb.evidence("pizza", 1, pull=True)[0].features[2] == 0.0  # nothing left to compare with
+    assert embedder.queries == ["entregam ração", "pizza"]  # no embedding for the pull of either
+    assert kb.evidence("entregam ração pizza", 1, pull=False)[0].features[2] == 0.0
+
+
+def test_the_pull_is_computed_only_for_a_calibration_that_weighs_it(tmp_path: Path) -> None:
+    assert CALIBRATION["multilingual-e5-small-q4-enpt"].weights[2] > 0  # a pull (< 0) lowers the confidence
+    use = WordsEmbedder()
+    use.name = "universal-sentence-encoder-multilingual-3"  # fitted without it: weight 0
+    assert CALIBRATION[use.name].weights[2] == 0.0
+    documents = [SourceDocument("faq.md", "## Entrega\nentregamos ração")]
+    kb = FaissKnowledgeBase.from_documents(documents, use, tmp_path)
+    assert kb.evidence("entregam ração pizza", 1)[0].features[2] == 0.0
+    assert use.queries == ["entregam ração pizza"]
 
 
 def test_no_index_published_says_what_to_do(e5: Any, tmp_path: Path) -> None:

@@ -91,6 +91,16 @@ def test_a_term_found_inside_a_longer_one_counts_as_sub_word_evidence() -> None:
     assert index.scores(["venenoso"]) == {}  # the longer word is not inside the shorter one
 
 
+def test_a_term_is_known_by_itself_a_variant_or_a_synonym() -> None:
+    synonyms = Synonyms.from_text("pet, animal de estimação\ngato, felino")
+    index = LexicalIndex.build([["animal", "estim"], ["horari"], ["envenen"], ["felin"]], synonyms)
+    assert index.knows("horari") and index.knows("hor")  # itself, and a longer stem it begins
+    assert index.knows("venen")  # inside a longer term
+    assert index.knows("pet")  # "animal de estimação", every word of it in one passage
+    assert index.knows("gat")  # a one-word synonym
+    assert not index.knows("pizz") and not LexicalIndex.build([]).knows("pet")
+
+
 def test_an_empty_index_and_an_empty_question_find_nothing() -> None:
     empty = LexicalIndex.build([])
     assert empty.scores(["pix"]) == {} and len(LexicalIndex.from_bytes(empty.to_bytes())[0]) == 0

@@ -72,6 +72,7 @@ def test_framing_verbs_leave_the_topic() -> None:
     assert analyze("vocês vendem pizza?") == analyze("pizza")
     assert topic_words("Aceita PET?") == "pet" and topic_words("Qual o horário?") == "horário"
     assert topic_words("vcs tão aí?") == ""
+    assert analyze("vcs dao banho em gato?") == analyze("banho gato")  # "dão", typed without its accent
 
 
 def test_the_media_readers_notes_are_not_part_of_the_question() -> None:
@@ -89,15 +90,15 @@ TUNING_FLOORS = {  # backend → (right first, answered, declined)
 # The held-out sets were never fitted on: these are what the constants fitted on the tuning set give
 # on knowledge bases they have never seen (their out-of-scope questions share words with them on
 # purpose). Issue 14's targets there (e5: >= 95 % answered and >= 90 % declined; keyword: >= 85 %
-# right first) are not all met: the README says which and why.
+# right first) hold on the dental clinic, not on the vet clinic: the README says which and why.
 HELD_OUT_FLOORS = {
-    "keyword": (0.78, 0.87, 0.65),
-    "e5": (0.90, 0.87, 0.75),
+    "keyword": (0.81, 0.90, 0.65),
+    "e5": (0.90, 0.87, 0.85),
     "use": (0.87, 0.96, 0.85),
 }
 HELD_OUT_DENTAL_FLOORS = {
     "keyword": (0.93, 0.93, 0.70),
-    "e5": (0.87, 1.00, 0.75),
+    "e5": (0.87, 1.00, 0.90),
     "use": (0.93, 1.00, 0.80),
 }
 

@@ -23,7 +23,9 @@ import Stemmer
 
 from app.domain.text import fold
 
-ANALYZER_VERSION = "pt-3"  # with the lexical index's layout (pt-2: sub-word trigrams, pt-3: countries)
+ANALYZER_VERSION = (
+    "pt-4"  # with the lexical index's layout (pt-2: sub-word trigrams, pt-3: countries, pt-4: "dar")
+)
 
 # Folded (no accents). Function words, question words and the chat filler that carry no topic.
 STOPWORDS = frozenset(
@@ -42,9 +44,11 @@ STOPWORDS = frozenset(
 # Verbs that frame a customer's question without naming its topic: in "aceita pet?", "onde
 # fica a padaria?" or "vocês vendem pizza?" the topic is the noun, and matching the verb would
 # send the question to whichever section happens to say "aceitamos", "fica" or "vendemos".
+# "dar" frames like "fazer" ("vcs dão banho em gato?"); typed without its accent, "dão" would
+# otherwise stem to "da" and match any "dá".
 FRAMING_VERBS = frozenset(
     """aceita aceitam aceitar aceito aceitamos fica ficam ficar ficamos vende vendem vender
-    vendo vendemos""".split()
+    vendo vendemos dao damos dou""".split()
 )
 # Foreign countries and continents. Snowball gives a country the stem of the adjective a business
 # uses for its products ("França" and "pão francês" are both `franc`, "Holanda" and "creme
@@ -148,5 +152,10 @@ _SPOKEN_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 def topic_words(text: str) -> str:
     """The words of ``text`` that name its topic, as written (accents kept): what is left
     without the stop words and framing verbs. "aceita pet?" → "pet"; "" when nothing is."""
-    words = _SPOKEN_WORD.findall(text.lower())
+    words = spoken_words(text)
     return " ".join(w for w in words if fold(w) not in IGNORED and (len(w) > 1 or w.isdigit()))
+
+
+def spoken_words(text: str) -> list[str]:
+    """The words of ``text`` as typed, lower-cased, without punctuation (accents kept)."""
+    return _SPOKEN_WORD.findall(text.lower())

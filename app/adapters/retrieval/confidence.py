@@ -1,14 +1,18 @@
 """Turning a backend's evidence for a passage into a calibrated confidence that it answers.
 
 A knowledge base ranks passages by whatever orders them best, but the decision to answer needs
-evidence that means the same in any knowledge base. Two kinds do:
+evidence that means the same in any knowledge base. These do:
 
 - the question's **lexical coverage** by the passage
   (:meth:`app.adapters.retrieval.lexical_index.LexicalIndex.match`: the idf-weighted share of
   the question's terms the passage holds, in [0, 1]);
 - for a dense backend, the passage's **raw cosine** with the question: an absolute figure of
   the embedding model (e5 puts anything near 0.80 and a real match near 0.88), where a cosine
-  standardised over the index would change with the size and the subject of the index.
+  standardised over the index would change with the size and the subject of the index;
+- for e5, the **pull of the question's unseen words** (words no passage holds, nor a variant or
+  a synonym of): how much lower the question's best cosine is with them than without them
+  (:meth:`app.adapters.faiss.knowledge.FaissKnowledgeBase._unseen_words_pull`), a difference of
+  two cosines of the same model that does not depend on the index's level either.
 
 A :class:`Logistic` per backend and embedding model maps them to a probability, fitted on the
 evaluation set by ``python -m tests.retrieval.fit`` with its intercept placed so that 0.5 (the
