@@ -14,21 +14,20 @@ from __future__ import annotations
 
 import argparse
 import logging
-from datetime import UTC, datetime
 
 from app.domain.messages import mask_phone
+from app.domain.usecases.receive import utc_ms
 from app.entrypoints.report import Stopwatch, command_container, counter, emit, fail, timer
 
 log = logging.getLogger("conversa.process")
 
 
-def iso_ms(text: str) -> int:
-    """``2026-11-25T15:21:25.749Z`` → epoch milliseconds; ValueError with the value otherwise."""
+def due_ms(text: str) -> int:
+    """``--due`` as epoch milliseconds, or a ValueError that names the value."""
     try:
-        instant = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return utc_ms(text)
     except ValueError:
         raise ValueError(f"--due {text!r} is not an ISO-8601 instant like 2026-11-25T15:21:25.749Z") from None
-    return round((instant if instant.tzinfo else instant.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     settings = container.settings()
     wait_ms = 0 if args.no_wait else settings.process_wait_ms if args.wait_ms is None else args.wait_ms
     try:
-        own_due_ms = None if args.due is None else iso_ms(args.due)
+        own_due_ms = None if args.due is None else due_ms(args.due)
         result = container.process()(args.chat, wait_ms, own_due_ms)
     except Exception as error:
         return fail("process", f"{type(error).__name__}: {error}", {"chat_id": args.chat})

@@ -8,7 +8,7 @@ import pytest
 from dependency_injector import providers
 
 from app.adapters.memory.gateway import RecordingGateway
-from app.entrypoints.process import iso_ms
+from app.domain.usecases.receive import utc_ms
 from tests.usecases.conftest import CHAT, World, make_world
 
 
@@ -217,7 +217,7 @@ def test_a_processor_whose_message_is_no_longer_the_last_exits_at_once(world: Wo
     first = world.say("Oi")
     world.clock.sleep_ms(900)
     world.say("vocês fazem entrega?")
-    first_due = iso_ms(first.process_at)
+    first_due = utc_ms(first.process_at)
     world.clock.sleep_ms(4_000)  # the first message is due in 0.1 s, the burst in 1 s
     before = world.clock.now_ms()
     result = world.container.process()(CHAT, 10_000, first_due)

@@ -51,6 +51,13 @@ def iso_utc(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+def utc_ms(text: str) -> int:
+    """The inverse of :func:`iso_utc`: an ISO-8601 instant (UTC when it names no offset) as
+    epoch milliseconds; ValueError when ``text`` is not one."""
+    instant = datetime.fromisoformat(text.strip())
+    return round((instant if instant.tzinfo else instant.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
 def body_text(body: bytes) -> str:
     """The raw body as text for the dead-letter store, losslessly."""
     try:

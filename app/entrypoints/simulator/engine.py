@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol, TextIO
 
 from dependency_injector import providers
@@ -19,6 +18,7 @@ from dependency_injector import providers
 from app.adapters.memory.gateway import RecordingGateway, SentEvent
 from app.container import Container, lazy
 from app.domain.messages import split_chat_key
+from app.domain.usecases.receive import utc_ms
 from app.entrypoints.simulator.webhooks import INSTANCE, OWNER, WebhookFactory
 
 ECHO_DELAY_MS = 300
@@ -134,8 +134,7 @@ class Simulation:
         if result.status != "buffered":
             self.transcript.write(self.clock.now_ms(), f"   · {result.status}: {result.reason}")
         if result.should_process:  # as receive-whatsapp does: a processor due when this message's quiet ends
-            due = datetime.fromisoformat(result.process_at)
-            self._schedule_process(result.chat_id, int(due.timestamp() * 1000))
+            self._schedule_process(result.chat_id, utc_ms(result.process_at))
 
     def _schedule_process(self, chat_id: str, at_ms: int) -> None:
         self.clock.schedule(at_ms, lambda: self._run_process(chat_id))
