@@ -225,10 +225,11 @@ class LexicalIndex:
     def knows(self, term: str) -> bool:
         """Whether any passage holds ``term``, a variant of it (prefix, sub-word) or a one-word
         synonym: a term it does not know is one the knowledge base has never seen."""
-        if len(self._term_found(_term(term)).ids):
+        key = _term(term)
+        if len(self._term_found(key).ids):
             return True
-        alternatives = self._synonyms((_term(term),)) if self._synonyms else {}
-        return any(len(self._find_expression(e).ids) for e in alternatives.get(_term(term), ()))
+        alternatives = self._synonyms((key,)) if self._synonyms else {}
+        return any(len(self._find_expression(e).ids) for e in alternatives.get(key, ()))
 
     def _holding(self, term: str) -> list[int]:
         """The vocabulary's terms that hold ``term`` after their first letter: the terms holding
