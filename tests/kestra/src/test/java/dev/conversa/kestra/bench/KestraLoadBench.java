@@ -203,6 +203,7 @@ class KestraLoadBench {
             + " skipped), median gap between runs " + percentile(gaps, 50) / 1000.0 + " s, longest run "
             + (sweepSeconds.isEmpty() ? 0 : sweepSeconds.getLast()) / 1000.0 + " s; processors it started: " + rescues);
         explainLostChats(engine, all, sent);
+        printLatencyBreakdown(engine, all, lastPosted, sent);
         FLOWS.forEach(id -> engine.deleteFlow(TestFlows.namespaceOf(id), id));
     }
 
@@ -241,6 +242,73 @@ class KestraLoadBench {
     private static Map<String, Long> statesOf(List<Execution> executions) {
         return executions.stream().collect(Collectors.groupingBy(
             e -> e.getState().getCurrent().name(), java.util.TreeMap::new, Collectors.counting()));
+    }
+
+    /**
+     * Where each chat's latency went, along the path of its last message: webhook to execution,
+     * waiting for a worker, `conversa receive`, the processor's start and wait, waiting for a
+     * worker again, then `conversa process` to the first part. Prints p50/p95 of each step, and
+     * the timeline of the five slowest chats to the log: what to cut, and why a tail is long.
+     */
+    private static void printLatencyBreakdown(KestraEngine engine, List<Chat> all, Map<String, Instant> lastPosted,
+                                              Map<String, List<UazapiRequest>> sent) {
+        Map<String, List<Execution>> receives = new HashMap<>();
+        for (Execution e : engine.executions(NAMESPACE, "receive-whatsapp")) {
+            receives.computeIfAbsent(String.valueOf(engine.flowOutputs(e).get("chat_id")), k -> new ArrayList<>()).add(e);
+        }
+        Map<String, List<Execution>> processors = new HashMap<>();
+        for (Execution e : engine.executions(NAMESPACE, "process-conversation")) {
+            processors.computeIfAbsent(String.valueOf(e.getInputs().get("chat_id")), k -> new ArrayList<>()).add(e);
+        }
+        String[] steps = {"post->execution", "execution->receive runs", "receive runs", "receive->processor",
+            "processor->loop ends", "loop->process runs", "process runs->first part", "total"};
+        Map<String, List<Long>> bySteps = new java.util.LinkedHashMap<>();
+        for (String step : steps) {
+            bySteps.put(step, new ArrayList<>());
+        }
+        List<Map.Entry<Long, String>> timelines = new ArrayList<>();
+        for (Chat chat : all) {
+            Instant posted = lastPosted.get(chat.number());
+            List<UazapiRequest> parts = sent.getOrDefault(chat.number(), List.of());
+            List<Execution> chatReceives = receives.getOrDefault(chat.id(), List.of());
+            if (posted == null || parts.isEmpty() || chatReceives.isEmpty()) {
+                continue;
+            }
+            Execution receive = chatReceives.getLast();
+            Execution processor = processors.getOrDefault(chat.id(), List.of()).stream()
+                .filter(e -> !e.findTaskRunsByTaskId("process").isEmpty()
+                    && e.findTaskRunsByTaskId("process").getLast().getState().getCurrent() != io.kestra.core.models.flows.State.Type.SKIPPED)
+                .reduce((a, b) -> b).orElse(null);
+            if (processor == null || receive.findTaskRunsByTaskId("receive").isEmpty()) {
+                continue;
+            }
+            var receiveRun = receive.findTaskRunsByTaskId("receive").getLast().getState();
+            var processRun = processor.findTaskRunsByTaskId("process").getLast().getState();
+            Instant loopEnd = processor.findTaskRunsByTaskId("until-due").isEmpty() ? processor.getState().getStartDate()
+                : processor.findTaskRunsByTaskId("until-due").getLast().getState().getEndDate().orElse(processor.getState().getStartDate());
+            Instant[] marks = {posted, receive.getState().getStartDate(), receiveRun.getStartDate(),
+                receiveRun.getEndDate().orElse(receiveRun.getStartDate()), processor.getState().getStartDate(), loopEnd,
+                processRun.getStartDate(), parts.getFirst().at()};
+            StringBuilder line = new StringBuilder("SLOW " + chat.number() + " due " + processor.getInputs().get("due") + ":");
+            for (int i = 0; i < steps.length - 1; i++) {
+                long ms = Duration.between(marks[i], marks[i + 1]).toMillis();
+                bySteps.get(steps[i]).add(ms);
+                line.append(String.format(Locale.ROOT, " %s %.2f s;", steps[i], ms / 1000.0));
+            }
+            long total = Duration.between(posted, parts.getFirst().at()).toMillis();
+            bySteps.get("total").add(total);
+            timelines.add(Map.entry(total, line + String.format(Locale.ROOT, " total %.2f s; processors %d, receives %d",
+                total / 1000.0, processors.getOrDefault(chat.id(), List.of()).size(), chatReceives.size())));
+        }
+        StringBuilder figures = new StringBuilder("BENCH where the last message's latency goes (p50/p95 s):");
+        for (var step : bySteps.entrySet()) {
+            List<Long> sorted = step.getValue().stream().sorted().toList();
+            figures.append(String.format(Locale.ROOT, " %s %.2f/%.2f;", step.getKey(),
+                percentile(sorted, 50) / 1000.0, percentile(sorted, 95) / 1000.0));
+        }
+        System.out.println(figures);
+        timelines.stream().sorted(Map.Entry.<Long, String>comparingByKey().reversed()).limit(5)
+            .forEach(t -> System.out.println(t.getValue()));
     }
 
     /** For the first few chats that got no answer: what their executions did (to the log, not the figures). */
