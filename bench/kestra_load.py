@@ -9,7 +9,11 @@ sweep) and the executions left in each state at the end (target: none RUNNING).
 
 ``--flows DIR`` replaces the shipped flows by those of DIR with the same name (to compare a variant).
 
+A Kestra just started is slow for a minute (its JVM compiles the engine's hot paths): 20 warm-up
+chats are answered first and left out of the figures (their latency is printed apart).
+
 Usage: python bench/kestra_load.py [--chats 100] [--spread 300] [--threads 4] [--quiet-ms 2000]
+       [--warmup-chats 20]
 Needs what ``make test-kestra`` needs (Maven, a JDK 25, ``make .venv/.real``).
 """
 
@@ -32,11 +36,15 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="Kestra worker threads")
     parser.add_argument("--timeout", type=int, default=600, help="seconds to wait for the answers")
     parser.add_argument("--quiet-ms", type=int, default=2000, help="CONVERSA_QUIET_MS of the commands")
+    parser.add_argument(
+        "--warmup-chats", type=int, default=20, help="chats answered first, not measured (0: a cold Kestra)"
+    )
     parser.add_argument("--flows", type=Path, help="a folder of flows replacing their namesakes in flows/")
     args = parser.parse_args()
     properties = [
         "-Dtest=KestraLoadBench",
         f"-Dconversa.bench.chats={args.chats}",
+        f"-Dconversa.bench.warmup.chats={args.warmup_chats}",
         f"-Dconversa.bench.spread.seconds={args.spread}",
         f"-Dconversa.bench.timeout.seconds={args.timeout}",
         f"-Dconversa.kestra.worker.threads={args.threads}",

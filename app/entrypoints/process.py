@@ -1,10 +1,10 @@
 """``conversa process --chat ID``: answer what waits for one chat, then exit.
 
-The Kestra flow runs it with ``--due`` (when its own message is due) and ``--wait-ms 1500``,
-once that message is due within half a second: it waits out the rest of the quiet period in
-the process. If a later message came (the chat is due later than ``--due``), it returns
-``superseded`` at once: that message's own processor answers. ``--no-wait`` never sleeps (for
-scripts that poll; ``retry_in`` says when to).
+The Kestra flow runs it with ``--due`` (when its own message is due) and ``--wait-ms 2000``,
+once that message is due within a second: it waits out the rest of the quiet period in the
+process, loading the knowledge base meanwhile. If a later message came (the chat is due
+later than ``--due``), it returns ``superseded`` at once: that message's own processor
+answers. ``--no-wait`` never sleeps (for scripts that poll; ``retry_in`` says when to).
 
 Exit code 0 when the run did its job (answered, nothing to do, or left the chat to the
 next run); 1 when it failed — the batch is back in the buffer for the retry.

@@ -16,3 +16,8 @@ class KnowledgeBase(Protocol):
         Passages under the threshold are still returned (to show what came closest).
         """
         ...
+
+    def warm_up(self) -> None:
+        """Load now what a search needs (the index, the embedding model), so that the first
+        search is fast: a processor does it while it waits out the end of the quiet period."""
+        ...

@@ -32,6 +32,14 @@ def test_search_with_k_zero_returns_nothing(knowledge: KnowledgeBase) -> None:
     assert knowledge.search("entrega", k=0) == []
 
 
+def test_warming_up_changes_no_answer(knowledge: KnowledgeBase) -> None:
+    knowledge.warm_up()
+    knowledge.warm_up()  # twice is harmless: a processor may wait more than once
+    first = knowledge.search("Qual é a taxa de entrega do delivery?", k=3)
+    assert "R$ 7,00" in first[0].text
+    assert knowledge.search("Qual é a taxa de entrega do delivery?", k=3) == first
+
+
 def test_answer_quotes_the_passage_it_was_given_and_names_its_source(answerer: Answerer) -> None:
     passage = Passage("Abrimos às 6h30.", "faq.md", 0.9, "Horário")
     answer = answerer.answer("que horas abre?", [], [passage])

@@ -19,6 +19,9 @@ class FixedKnowledge:
     def search(self, query: str, k: int = 4) -> list[Passage]:
         return self.passages[:k]
 
+    def warm_up(self) -> None:
+        pass
+
 
 class Recorder:
     """An answerer that says what it is told to and records the passages it was shown."""

@@ -33,6 +33,9 @@ class Spy:
         result: list[Passage] = self.knowledge.search(query, k)
         return result
 
+    def warm_up(self) -> None:
+        self.knowledge.warm_up()
+
     def answer(self, question: str, history: list[Turn], passages: list[Passage]) -> Answer:
         self.questions.append(question)
         self.histories.append(history)

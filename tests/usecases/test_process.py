@@ -332,3 +332,60 @@ def test_a_resumed_reply_still_reports_its_sources() -> None:
         world.process()
     result = world.process()  # composed by the first run, kept in the outbox
     assert result.status == "answered" and [s["title"] for s in result.sources] == ["Formas de pagamento"]
+
+
+class WarmthRecorder:
+    """The configured knowledge base, noting when it was warmed up and searched."""
+
+    def __init__(self, world: World) -> None:
+        self.world, self.knowledge = world, world.container.knowledge()
+        self.warmed_at: list[int] = []
+        self.searched_at: list[int] = []
+        world.container.knowledge.override(providers.Object(self))
+
+    def search(self, query: str, k: int = 4) -> list[Any]:
+        self.searched_at.append(self.world.clock.now_ms())
+        return list(self.knowledge.search(query, k))
+
+    def warm_up(self) -> None:
+        self.warmed_at.append(self.world.clock.now_ms())
+        self.knowledge.warm_up()
+
+
+def test_a_processor_loads_the_knowledge_base_while_it_waits_not_after(world: World) -> None:
+    knowledge = WarmthRecorder(world)
+    said = world.say("vocês fazem entrega?")
+    world.clock.sleep_ms(4_000)  # due in 1 s: what the flow's processor finds when it starts
+    result = world.container.process()(CHAT, 2_000, utc_ms(said.process_at))
+    assert result.status == "answered"
+    assert knowledge.warmed_at == [utc_ms(said.process_at) - 1_000]  # once, before the wait
+    assert knowledge.searched_at == [utc_ms(said.process_at)]
+
+
+def test_a_processor_with_no_wait_of_its_own_loads_nothing(world: World) -> None:
+    knowledge = WarmthRecorder(world)
+    first = world.say("Oi")
+    world.clock.sleep_ms(900)
+    world.say("vocês fazem entrega?")
+    world.clock.sleep_ms(4_000)
+    assert world.container.process()(CHAT, 2_000, utc_ms(first.process_at)).status == "superseded"
+    assert world.process(wait_ms=0).status == "waiting"  # not due, no budget to wait: retried later
+    assert knowledge.warmed_at == [] and knowledge.searched_at == []
+
+
+def test_a_knowledge_base_that_cannot_load_fails_the_attempt_not_the_wait(world: World) -> None:
+    class Unreachable:
+        def search(self, query: str, k: int = 4) -> list[Any]:
+            raise ConnectionError("S3 is down")
+
+        def warm_up(self) -> None:
+            raise TimeoutError("S3 did not answer")  # left to the search, which counts it
+
+    world.container.knowledge.override(providers.Object(Unreachable()))
+    world.say("vocês fazem entrega?")
+    world.clock.sleep_ms(4_000)
+    with pytest.raises(ConnectionError):  # the search's failure, counted: Kestra retries the command
+        world.process(wait_ms=2_000)
+    assert world.gateway.texts() == []
+    activity = world.container.buffer().activity(CHAT)
+    assert activity is not None and activity.count == 1  # back in the buffer, for the retry

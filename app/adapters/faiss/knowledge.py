@@ -181,3 +181,8 @@ class FaissKnowledgeBase:
 
     def search(self, query: str, k: int = 4) -> list[Passage]:
         return calibrated(self.evidence(query, k), self._calibration)
+
+    def warm_up(self) -> None:
+        """The index (from the cache, or downloaded) and the embedding model, loaded."""
+        self._index()
+        self._embedding("olá")

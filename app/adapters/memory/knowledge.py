@@ -129,3 +129,6 @@ class KeywordKnowledgeBase:
 
     def search(self, query: str, k: int = 4) -> list[Passage]:
         return calibrated(self.evidence(query, k), self._calibration)
+
+    def warm_up(self) -> None:
+        """Nothing left to load: the index is read (or built) when the knowledge base is made."""

@@ -48,6 +48,9 @@ class ScoreWitness:
         self.best = max((p.score for p in passages), default=0.0)
         return passages
 
+    def warm_up(self) -> None:
+        self.knowledge.warm_up()
+
 
 @dataclass(frozen=True, slots=True)
 class Shaped:

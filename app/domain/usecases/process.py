@@ -18,6 +18,7 @@ Guarantees, with the buffer's lease as the per-chat lock:
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,7 @@ class ProcessConversation:
             return ProcessResult("superseded", chat_id, "a later message's processor answers")
         deadline = self.clock.now_ms() + max(wait_budget_ms, 0)
         totals = ProcessResult("idle", chat_id, "nothing is waiting")
+        warmed = False
         while True:
             now = self.clock.now_ms()
             decision = decide(self.buffer.activity(chat_id), now, self.debounce)
@@ -92,6 +94,9 @@ class ProcessConversation:
             if isinstance(decision, Wait):
                 if now + decision.ms > deadline:
                     return self._merge(totals, "waiting", "customer may still be typing", retry=decision.ms)
+                if not warmed:  # the wait is ours: spend it loading, not after it
+                    warmed = self._warm_up()
+                    continue
                 self.clock.sleep_ms(decision.ms)
                 continue
             assert isinstance(decision, Flush)
@@ -107,6 +112,14 @@ class ProcessConversation:
             totals = self._add(totals, outcome)
             if outcome.status == "lost_lease":
                 return totals
+
+    def _warm_up(self) -> bool:
+        """Load the knowledge base (index, embedding model) while the quiet period ends, so that
+        the customer does not wait for it after. A failure here is left to the search after the
+        wait: there it puts the batch back and counts as an attempt."""
+        with suppress(Exception):  # the same failure comes back, counted, in the search
+            self.knowledge.warm_up()
+        return True
 
     def _superseded(self, chat_id: str, own_due_ms: int) -> bool:
         activity = self.buffer.activity(chat_id)
