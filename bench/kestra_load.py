@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG = ROOT / "tests" / "kestra" / "target" / "kestra-load.log"  # the whole run, for the chats not answered
+GC_LOG = ROOT / "tests" / "kestra" / "target" / "kestra-load-gc.log"  # the JVM's collections, to tell a pause from a queue
 
 
 def main() -> int:
@@ -39,6 +40,7 @@ def main() -> int:
     parser.add_argument(
         "--warmup-chats", type=int, default=20, help="chats answered first, not measured (0: a cold Kestra)"
     )
+    parser.add_argument("--heap", default="1g", help="the Kestra JVM's -Xmx")
     parser.add_argument("--flows", type=Path, help="a folder of flows replacing their namesakes in flows/")
     args = parser.parse_args()
     properties = [
@@ -51,6 +53,8 @@ def main() -> int:
         "-Dconversa.lease.ms=120000",
         f"-Dconversa.quiet.ms={args.quiet_ms}",
         "-Dconversa.sweep.grace.ms=60000",  # production's (the suite's 10 s is for its orphan scenario)
+        f"-Dconversa.jvm.heap={args.heap}",
+        f"-Dconversa.jvm.log=-Xlog:gc:file={GC_LOG}",
     ]
     if args.flows:
         properties.append(f"-Dconversa.bench.flows.override={args.flows.resolve()}")

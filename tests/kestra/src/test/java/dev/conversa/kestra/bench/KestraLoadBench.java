@@ -315,7 +315,7 @@ class KestraLoadBench {
             processors.computeIfAbsent(String.valueOf(e.getInputs().get("chat_id")), k -> new ArrayList<>()).add(e);
         }
         String[] steps = {"post->execution", "execution->receive runs", "receive runs", "receive->processor",
-            "processor->loop ends", "loop->process runs", "process runs->first part", "total"};
+            "processor->loop ends", "loop->process runs", "process runs->first part", "total", "due->first part"};
         Map<String, List<Long>> bySteps = new java.util.LinkedHashMap<>();
         for (String step : steps) {
             bySteps.put(step, new ArrayList<>());
@@ -344,13 +344,15 @@ class KestraLoadBench {
                 receiveRun.getEndDate().orElse(receiveRun.getStartDate()), processor.getState().getStartDate(), loopEnd,
                 processRun.getStartDate(), parts.getFirst().at()};
             StringBuilder line = new StringBuilder("SLOW " + chat.number() + " due " + processor.getInputs().get("due") + ":");
-            for (int i = 0; i < steps.length - 1; i++) {
+            for (int i = 0; i < marks.length - 1; i++) {
                 long ms = Duration.between(marks[i], marks[i + 1]).toMillis();
                 bySteps.get(steps[i]).add(ms);
                 line.append(String.format(Locale.ROOT, " %s %.2f s;", steps[i], ms / 1000.0));
             }
             long total = Duration.between(posted, parts.getFirst().at()).toMillis();
             bySteps.get("total").add(total);
+            Instant due = Instant.parse(String.valueOf(processor.getInputs().get("due")));
+            bySteps.get("due->first part").add(Duration.between(due, parts.getFirst().at()).toMillis());
             timelines.add(Map.entry(total, line + String.format(Locale.ROOT, " total %.2f s; processors %d, receives %d",
                 total / 1000.0, processors.getOrDefault(chat.id(), List.of()).size(), chatReceives.size())));
         }
