@@ -314,8 +314,8 @@ class KestraLoadBench {
         for (Execution e : engine.executions(NAMESPACE, "process-conversation")) {
             processors.computeIfAbsent(String.valueOf(e.getInputs().get("chat_id")), k -> new ArrayList<>()).add(e);
         }
-        String[] steps = {"post->execution", "execution->receive runs", "receive runs", "receive->processor",
-            "processor->loop ends", "loop->process runs", "process runs->first part", "total", "due->first part"};
+        String[] steps = {"post->execution", "receive waits for a worker", "receive runs", "receive->processor",
+            "processor->loop ends", "process waits for a worker", "process runs->first part", "total", "due->first part"};
         Map<String, List<Long>> bySteps = new java.util.LinkedHashMap<>();
         for (String step : steps) {
             bySteps.put(step, new ArrayList<>());
@@ -340,9 +340,9 @@ class KestraLoadBench {
             var processRun = processor.findTaskRunsByTaskId("process").getLast().getState();
             Instant loopEnd = processor.findTaskRunsByTaskId("until-due").isEmpty() ? processor.getState().getStartDate()
                 : processor.findTaskRunsByTaskId("until-due").getLast().getState().getEndDate().orElse(processor.getState().getStartDate());
-            Instant[] marks = {posted, receive.getState().getStartDate(), receiveRun.getStartDate(),
-                receiveRun.getEndDate().orElse(receiveRun.getStartDate()), processor.getState().getStartDate(), loopEnd,
-                processRun.getStartDate(), parts.getFirst().at()};
+            Instant[] marks = {posted, receive.getState().getStartDate(), runningAt(receiveRun),
+                receiveRun.getEndDate().orElse(runningAt(receiveRun)), processor.getState().getStartDate(), loopEnd,
+                runningAt(processRun), parts.getFirst().at()};
             StringBuilder line = new StringBuilder("SLOW " + chat.number() + " due " + processor.getInputs().get("due") + ":");
             for (int i = 0; i < marks.length - 1; i++) {
                 long ms = Duration.between(marks[i], marks[i + 1]).toMillis();
@@ -351,8 +351,10 @@ class KestraLoadBench {
             }
             long total = Duration.between(posted, parts.getFirst().at()).toMillis();
             bySteps.get("total").add(total);
-            Instant due = Instant.parse(String.valueOf(processor.getInputs().get("due")));
-            bySteps.get("due->first part").add(Duration.between(due, parts.getFirst().at()).toMillis());
+            if (!"none".equals(String.valueOf(processor.getInputs().get("due_key")))) { // not a sweep's (due 1970)
+                Instant due = Instant.parse(String.valueOf(processor.getInputs().get("due")));
+                bySteps.get("due->first part").add(Duration.between(due, parts.getFirst().at()).toMillis());
+            }
             timelines.add(Map.entry(total, line + String.format(Locale.ROOT, " total %.2f s; processors %d, receives %d",
                 total / 1000.0, processors.getOrDefault(chat.id(), List.of()).size(), chatReceives.size())));
         }
@@ -365,6 +367,13 @@ class KestraLoadBench {
         System.out.println(figures);
         timelines.stream().sorted(Map.Entry.<Long, String>comparingByKey().reversed()).limit(5)
             .forEach(t -> System.out.println(t.getValue()));
+    }
+
+    /** When a task run left the queue and a worker began it (its creation, if it never ran). */
+    private static Instant runningAt(io.kestra.core.models.flows.State state) {
+        return state.getHistories().stream()
+            .filter(h -> h.getState() == io.kestra.core.models.flows.State.Type.RUNNING)
+            .map(io.kestra.core.models.flows.State.History::getDate).findFirst().orElse(state.getStartDate());
     }
 
     /** For the first few chats that got no answer: what their executions did (to the log, not the figures). */
