@@ -27,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG = ROOT / "tests" / "kestra" / "target" / "kestra-load.log"  # the whole run, for the chats not answered
-GC_LOG = ROOT / "tests" / "kestra" / "target" / "kestra-load-gc.log"  # the JVM's collections, to tell a pause from a queue
+# The JVM's collections: to tell a pause from a queue.
+GC_LOG = ROOT / "tests" / "kestra" / "target" / "kestra-load-gc.log"
 
 
 def main() -> int:
