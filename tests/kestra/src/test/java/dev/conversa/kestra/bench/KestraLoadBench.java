@@ -49,7 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * accepted): speed is printed, never asserted.
  *
  * <p>System properties: {@code conversa.bench.chats} (100), {@code conversa.bench.spread.seconds}
- * (over how long the chats' first messages are spread, 100), {@code conversa.bench.timeout.seconds}
+ * (over how long the chats' first messages are spread, 100), {@code conversa.bench.warmup.chats}
+ * (answered first and left out of the figures, 20), {@code conversa.bench.timeout.seconds}
  * (600), {@code conversa.bench.flows.override} (a folder whose flows replace the shipped ones, to
  * compare a variant), and the harness's {@code conversa.kestra.worker.threads}.
  */
