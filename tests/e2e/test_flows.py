@@ -236,4 +236,4 @@ def test_the_process_command_passes_its_due_time_only_when_it_has_one(
     assert ran.returncode == 0, ran.stderr
     args = ran.stdout.splitlines()
     assert args[:3] == ["process", "--chat", env["CONVERSA_ARG_CHAT"]]
-    assert args[3:-2] == expected and args[-2:] == ["--wait-ms", "1500"]
+    assert args[3:-2] == expected and args[-2:] == ["--wait-ms", "2000"]
