@@ -348,6 +348,27 @@ public final class KestraEngine implements AutoCloseable {
             .toList();
     }
 
+    /**
+     * Whether a log line of the execution matches, waiting up to {@code timeout} for it: Kestra
+     * stores log lines through a queue of their own, so an execution can end before its last
+     * lines are readable (seen under a CPU burner).
+     */
+    public boolean awaitLogLine(String executionId, java.util.function.Predicate<String> matches, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (logs(executionId).stream().noneMatch(matches)) {
+            if (Instant.now().isAfter(deadline)) {
+                return false;
+            }
+            try {
+                Thread.sleep(POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** When each command of a task started, from the Process runner's "Starting command" log lines. */
     public List<Instant> commandStarts(String executionId, String taskId) {
         return bean(LogDataStoreInterface.class).findByExecutionId(TENANT, executionId, Level.TRACE).stream()

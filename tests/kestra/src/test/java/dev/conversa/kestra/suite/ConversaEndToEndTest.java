@@ -326,7 +326,7 @@ class ConversaEndToEndTest {
         int attempts = runs.getFirst().getAttempts() == null ? 1 : runs.getFirst().getAttempts().size();
         assertEquals(1, attempts, () -> "a rejected body is not retried: " + engine.explain(receive));
         assertEquals(State.Type.FAILED, taskState(receive, "rejected"), () -> engine.explain(receive));
-        assertTrue(engine.logs(receive.getId()).stream().anyMatch(line -> line.contains("conversa receive: rejected: " + reason)),
+        assertTrue(engine.awaitLogLine(receive.getId(), line -> line.contains("conversa receive: rejected: " + reason), Duration.ofSeconds(10)),
             () -> "the reason is the execution's error: " + engine.explain(receive));
         assertTrue(receive.findTaskRunsByTaskId("start-processing").isEmpty(), "no processor for a rejected body");
     }
@@ -504,7 +504,7 @@ class ConversaEndToEndTest {
                 && one.getId().equals(a.getTrigger() == null ? null : a.getTrigger().getVariables().get("executionId")),
                 ANSWER_TIMEOUT);
             assertSucceeded(engine, alert);
-            assertTrue(engine.logs(alert.getId()).stream().anyMatch(l -> l.contains("receive-whatsapp") && l.contains("FAILED")),
+            assertTrue(engine.awaitLogLine(alert.getId(), l -> l.contains("receive-whatsapp") && l.contains("FAILED"), Duration.ofSeconds(10)),
                 () -> engine.explain(alert));
         }
         List<UazapiRequest> alerts = sent(services.uazapiRequestsFor(operator)).stream()
@@ -580,7 +580,7 @@ class ConversaEndToEndTest {
         URI body = URI.create(old.getTrigger().getVariables().get("uri").toString());
         StorageInterface storage = engine.bean(StorageInterface.class);
         assertTrue(storage.exists(old.getTenantId(), NAMESPACE, body), "the webhook body was stored");
-        assertFalse(engine.logs(old.getId()).isEmpty());
+        assertTrue(engine.awaitLogLine(old.getId(), line -> true, Duration.ofSeconds(10)), "it has logs");
 
         Execution purge = engine.run(NAMESPACE, "purge-executions", Map.of("retention_days", 0), Duration.ofMinutes(2));
 

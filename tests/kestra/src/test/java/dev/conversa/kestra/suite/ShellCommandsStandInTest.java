@@ -60,7 +60,7 @@ class ShellCommandsStandInTest {
 
         assertEquals(State.Type.FAILED, execution.getState().getCurrent(), () -> engine.explain(execution));
         assertEquals(State.Type.FAILED, execution.findTaskRunsByTaskId("fail").getFirst().getState().getCurrent());
-        assertTrue(engine.logs(execution.getId()).stream().anyMatch(line -> line.contains("exit code 3")),
+        assertTrue(engine.awaitLogLine(execution.getId(), line -> line.contains("exit code 3"), Duration.ofSeconds(10)),
             () -> "the failure is in the execution's logs: " + engine.explain(execution));
         assertEquals(Map.of("reached", "before"), vars(engine.taskOutputs(execution, "fail")),
             "set -e: nothing ran after the failing command");
@@ -82,7 +82,7 @@ class ShellCommandsStandInTest {
 
         // No Docker engine on the machines that run this suite: the Docker runner cannot start.
         assertEquals(State.Type.FAILED, execution.getState().getCurrent(), () -> engine.explain(execution));
-        assertTrue(engine.logs(execution.getId()).stream().anyMatch(line -> line.toLowerCase().contains("docker")),
+        assertTrue(engine.awaitLogLine(execution.getId(), line -> line.toLowerCase().contains("docker"), Duration.ofSeconds(10)),
             () -> "the Docker runner was used: " + engine.explain(execution));
     }
 
