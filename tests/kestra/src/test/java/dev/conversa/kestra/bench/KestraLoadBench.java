@@ -90,14 +90,9 @@ class KestraLoadBench {
         postBursts(engine, all, spread, lastPosted);
 
         // Wait for every chat's first part, then a little longer: a duplicate would come late.
-        Instant deadline = Instant.now().plus(timeout);
-        Map<String, List<UazapiRequest>> sent = sentByNumber(services);
-        while (Instant.now().isBefore(deadline) && !sent.keySet().containsAll(lastPosted.keySet())) {
-            Thread.sleep(1000);
-            sent = sentByNumber(services);
-        }
+        awaitFirstParts(services, lastPosted.keySet(), timeout);
         Thread.sleep(Math.max(10_000, 3 * quietMs));
-        sent = sentByNumber(services);
+        Map<String, List<UazapiRequest>> sent = sentByNumber(services);
 
         Map<String, Integer> answersPerChat = answersPerChat(services, all);
         int exactlyOnce = 0;
@@ -205,13 +200,9 @@ class KestraLoadBench {
         Map<String, Instant> lastPosted = new ConcurrentHashMap<>();
         Duration spread = Duration.ofSeconds(3L * chats);
         postBursts(engine, warm, spread, lastPosted);
-        Instant deadline = Instant.now().plus(timeout);
-        Map<String, List<UazapiRequest>> sent = sentByNumber(services);
-        while (Instant.now().isBefore(deadline) && !sent.keySet().containsAll(lastPosted.keySet())) {
-            Thread.sleep(1000);
-            sent = sentByNumber(services);
-        }
+        awaitFirstParts(services, lastPosted.keySet(), timeout);
         Thread.sleep(5000);
+        Map<String, List<UazapiRequest>> sent = sentByNumber(services);
         List<Long> latencies = new ArrayList<>();
         for (Chat chat : warm) {
             List<UazapiRequest> parts = sent.getOrDefault(chat.number(), List.of());
@@ -223,6 +214,15 @@ class KestraLoadBench {
         return String.format(Locale.ROOT, "warm-up (not in the figures below): %d chats over %d s on a Kestra just started,"
                 + " %d answered, latency p50 %.2f s, max %.2f s", chats, spread.toSeconds(), latencies.size(),
             percentile(latencies, 50) / 1000.0, latencies.isEmpty() ? 0.0 : latencies.getLast() / 1000.0);
+    }
+
+    /** Waits until every number in {@code numbers} got a first part, or the timeout passed. */
+    private static void awaitFirstParts(ConversaServices services, Set<String> numbers, Duration timeout)
+        throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline) && !sentByNumber(services).keySet().containsAll(numbers)) {
+            Thread.sleep(1000);
+        }
     }
 
     /** Posts each chat's burst through the webhook route, the chats' first messages spread evenly. */
