@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.test_commands import conversa, last_json
+from tests.names import unique_name
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "uazapi"
 TEXT = "titobahe__user-chat__from-others__text.sent.json"
@@ -26,7 +27,7 @@ def redis_env(redis_url: str) -> dict[str, str]:
         "CONVERSA_STATE": "redis",
         "CONVERSA_DEAD_LETTERS": "redis",
         "CONVERSA_REDIS_URL": redis_url,
-        "CONVERSA_REDIS_NAMESPACE": f"fuzz-{uuid.uuid4().hex[:8]}",
+        "CONVERSA_REDIS_NAMESPACE": unique_name("fuzz"),
     }
 
 

@@ -30,6 +30,7 @@ from app.domain.messages import Answer, MediaRef, Outcome, Passage
 from app.entrypoints.simulator.webhooks import WebhookFactory
 from app.ports.messaging import DownloadedMedia
 from app.settings import Settings
+from tests.names import unique_name
 
 CHATS = 50
 MESSAGES = 1_000
@@ -153,7 +154,7 @@ def answered_ids(replies: list[dict[str, Any]]) -> Counter[str]:
 
 
 def test_many_receivers_and_processors_answer_every_message_exactly_once(redis_url: str) -> None:
-    namespace = f"load-{uuid.uuid4().hex[:8]}"
+    namespace = unique_name("load")
     client = redis_lib.Redis.from_url(redis_url)
     timeline, owner = bursts(seed=7)
     shares = [timeline[i::3] for i in range(3)]
@@ -180,7 +181,7 @@ def test_many_receivers_and_processors_answer_every_message_exactly_once(redis_u
 
 
 def test_a_processor_killed_mid_batch_is_answered_once_after_the_sweep(redis_url: str) -> None:
-    namespace = f"kill-{uuid.uuid4().hex[:8]}"
+    namespace = unique_name("kill")
     client = redis_lib.Redis.from_url(redis_url)
     factory = WebhookFactory("5541900000001@s.whatsapp.net")
     receive = container(redis_url, namespace).receive()

@@ -13,7 +13,6 @@ import pty
 import re
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from app.adapters.faiss.knowledge import FaissKnowledgeBase
 from app.domain.usecases.ingest import IngestKnowledge
 from tests.e2e.test_commands import ROOT, TEST_DEAD_LETTERS, conversa, kestra_outputs, last_json
 from tests.integration.test_knowledge_pipeline import FAQ, s3_env
+from tests.names import unique_name
 from tests.servers.s3 import S3Server
 
 DOCS = {
@@ -87,7 +87,7 @@ def bucket_with_docs(
 ) -> tuple[str, Any, dict[str, str]]:
     """A fresh bucket holding DOCS: its name, its store, and the environment that points
     `conversa ingest` at it."""
-    bucket = f"kb-{uuid.uuid4().hex[:8]}"
+    bucket = unique_name("kb")
     store = make_minio_store(bucket)
     store.ensure_bucket()
     for key, text in DOCS.items():
@@ -141,7 +141,7 @@ def test_an_unreadable_file_fails_the_command_naming_it_and_keeps_the_published_
 
 def test_a_terminal_gets_a_progress_bar(s3_server: S3Server, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONVERSA_")}
-    env.update(s3_env(s3_server, f"kb-{uuid.uuid4().hex[:8]}", tmp_path))
+    env.update(s3_env(s3_server, unique_name("kb"), tmp_path))
     env["CONVERSA_DEAD_LETTER_DIR"] = TEST_DEAD_LETTERS
     master, slave = pty.openpty()
     proc = subprocess.Popen(

@@ -31,7 +31,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +44,7 @@ import pytest
 from app.container import Container, build_container
 from app.entrypoints.simulator.webhooks import WebhookFactory
 from app.settings import Settings
+from tests.names import unique_name
 
 ROOT = Path(__file__).parents[2]
 TOKEN = "kill-test-token-5d1e"
@@ -109,7 +109,7 @@ class Deployment:
     redis_url: str
     uazapi: UazapiProcess
     tmp: Path
-    namespace: str = field(default_factory=lambda: f"kill-send-{uuid.uuid4().hex[:8]}")
+    namespace: str = field(default_factory=lambda: unique_name("kill-send"))
 
     def settings(self, **overrides: Any) -> dict[str, str]:
         values: dict[str, Any] = {

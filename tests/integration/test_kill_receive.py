@@ -32,6 +32,7 @@ import redis as redis_lib
 from app.adapters.redis.keys import Keys
 from app.container import build_container
 from app.settings import Settings
+from tests.names import unique_name
 
 ROOT = Path(__file__).parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "uazapi" / "titobahe__user-chat__from-others__text.sent.json"
@@ -73,7 +74,7 @@ class Deliveries:
 
     def __init__(self, redis_url: str, tmp_path: Path) -> None:
         self.redis_url, self.tmp_path = redis_url, tmp_path
-        self.namespace = f"kill-{uuid.uuid4().hex[:8]}"
+        self.namespace = unique_name("kill")
         self.ids: list[str] = []
 
     def new(self) -> Path:

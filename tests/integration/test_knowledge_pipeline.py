@@ -7,11 +7,11 @@ answers from that index through Redis, as the workers do.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.test_commands import SCENARIOS, conversa, last_json
+from tests.names import unique_name
 from tests.servers.s3 import S3Server
 
 FAQ = Path(__file__).parents[2] / "app" / "examples" / "knowledge" / "perguntas-frequentes.md"
@@ -42,7 +42,7 @@ def pdf_bytes(title: str, body: str) -> bytes:
 def test_ingest_a_folder_then_answer_a_burst_from_the_s3_index(
     s3_server: S3Server, redis_url: str, tmp_path: Path
 ) -> None:
-    env = s3_env(s3_server, f"kb-{uuid.uuid4().hex[:8]}", tmp_path)
+    env = s3_env(s3_server, unique_name("kb"), tmp_path)
     ingest = conversa("ingest", "--source", str(FAQ.parent), env=env)
     assert ingest.returncode == 0, ingest.stderr.decode()
     result = last_json(ingest)
@@ -52,7 +52,7 @@ def test_ingest_a_folder_then_answer_a_burst_from_the_s3_index(
         **env,
         "CONVERSA_STATE": "redis",
         "CONVERSA_REDIS_URL": redis_url,
-        "CONVERSA_REDIS_NAMESPACE": f"sim-{uuid.uuid4().hex[:8]}",
+        "CONVERSA_REDIS_NAMESPACE": unique_name("sim"),
         "CONVERSA_DEAD_LETTERS": "redis",
     }
     run = conversa("simulate", "--real", "--script", str(SCENARIOS / "burst.yaml"), env=real)
@@ -64,7 +64,7 @@ def test_ingest_a_folder_then_answer_a_burst_from_the_s3_index(
 def test_ingest_markdown_pdf_and_html_from_a_bucket_prefix(
     s3_server: S3Server, make_minio_store: Any, tmp_path: Path
 ) -> None:
-    bucket = f"kb-{uuid.uuid4().hex[:8]}"
+    bucket = unique_name("kb")
     store = make_minio_store(bucket)
     store.ensure_bucket()
     store.put("docs/faq.md", b"## Wi-Fi\nA senha do Wi-Fi fica no cupom fiscal.")
@@ -88,7 +88,7 @@ def test_ingest_markdown_pdf_and_html_from_a_bucket_prefix(
 def test_ingest_of_an_empty_prefix_fails_in_one_line(
     s3_server: S3Server, make_minio_store: Any, tmp_path: Path
 ) -> None:
-    bucket = f"kb-{uuid.uuid4().hex[:8]}"
+    bucket = unique_name("kb")
     make_minio_store(bucket).ensure_bucket()
     run = conversa("ingest", "--prefix", "nada/", env=s3_env(s3_server, bucket, tmp_path))
     assert run.returncode == 1

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 from app.adapters.minio.blobs import MinioBlobStore
 from tests.e2e.test_commands import ROOT, conversa, last_json
+from tests.names import unique_name
 from tests.servers.s3 import S3Server
 
 
 def test_gaps_send_writes_the_report_and_sends_it_once(s3_server: S3Server, redis_url: str) -> None:
-    bucket = f"reports-{uuid.uuid4().hex[:8]}"
+    bucket = unique_name("reports")
     env = {
         "CONVERSA_STATE": "redis",
         "CONVERSA_REDIS_URL": redis_url,
-        "CONVERSA_REDIS_NAMESPACE": f"report-{uuid.uuid4().hex[:8]}",
+        "CONVERSA_REDIS_NAMESPACE": unique_name("report"),
         "CONVERSA_TEAM_CHAT": "5541911112222",
         "CONVERSA_S3_ENDPOINT": s3_server.endpoint,
         "CONVERSA_S3_ACCESS_KEY": s3_server.access_key,

@@ -6,10 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 from tests.e2e.test_commands import conversa, last_json
+from tests.names import unique_name
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "uazapi"
 
@@ -19,7 +19,7 @@ def redis_env(redis_url: str, tmp_path: Path) -> dict[str, str]:
         "CONVERSA_STATE": "redis",
         "CONVERSA_DEAD_LETTERS": "redis",
         "CONVERSA_REDIS_URL": redis_url,
-        "CONVERSA_REDIS_NAMESPACE": f"cmd-{uuid.uuid4().hex[:8]}",
+        "CONVERSA_REDIS_NAMESPACE": unique_name("cmd"),
         "CONVERSA_DEAD_LETTER_DIR": str(tmp_path / "dead-letters"),  # the fallback, listed too
         "CONVERSA_QUIET_MS": "300",
         "CONVERSA_TYPING_MIN_MS": "0",

@@ -13,7 +13,6 @@ import json
 import signal
 import subprocess
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import redis
 
 from app.adapters.redis.connection import connect
 from tests.e2e.test_commands import conversa, last_json
+from tests.names import unique_name
 from tests.servers.redis import RedisServer, free_port
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "uazapi"
@@ -31,7 +31,7 @@ def env_for(url: str, folder: Path, **extra: str) -> dict[str, str]:
         "CONVERSA_STATE": "redis",
         "CONVERSA_DEAD_LETTERS": "redis",
         "CONVERSA_REDIS_URL": url,
-        "CONVERSA_REDIS_NAMESPACE": f"down-{uuid.uuid4().hex[:8]}",
+        "CONVERSA_REDIS_NAMESPACE": unique_name("down"),
         "CONVERSA_DEAD_LETTER_DIR": str(folder),
         **extra,
     }
