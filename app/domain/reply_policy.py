@@ -174,6 +174,9 @@ class ReplyPolicy:
     typing_ms_per_char: int = 30
     typing_min_ms: int = 800
     typing_max_ms: int = 4_000
+    # How long the "typing…" shown while an answer is composed lasts at most (the first part
+    # ends it sooner): a run that fails while composing leaves no indicator up for long.
+    thinking_ms: int = 15_000
 
     def typing_ms(self, text: str) -> int:
         return max(self.typing_min_ms, min(self.typing_max_ms, len(text) * self.typing_ms_per_char))

@@ -389,3 +389,72 @@ def test_a_knowledge_base_that_cannot_load_fails_the_attempt_not_the_wait(world:
     assert world.gateway.texts() == []
     activity = world.container.buffer().activity(CHAT)
     assert activity is not None and activity.count == 1  # back in the buffer, for the retry
+
+
+class SlowKnowledge(WarmthRecorder):
+    """The configured knowledge base, taking ``ms`` of the virtual clock to search."""
+
+    def __init__(self, world: World, ms: int) -> None:
+        super().__init__(world)
+        self.ms = ms
+
+    def search(self, query: str, k: int = 4) -> list[Any]:
+        self.world.clock.sleep_ms(self.ms)
+        return super().search(query, k)
+
+
+def timeline(world: World) -> list[tuple[str, int, int]]:
+    """Every gateway call from now on as (kind, virtual time, duration asked)."""
+    seen: list[tuple[str, int, int]] = []
+    gateway = RecordingGateway(on_event=lambda e: seen.append((e.kind, world.clock.now_ms(), e.duration_ms)))
+    world.container.gateway.override(providers.Object(gateway))
+    return seen
+
+
+def test_typing_shows_while_the_answer_is_composed_and_that_time_counts_towards_the_first_part() -> None:
+    world = make_world(typing_min_ms=800, typing_max_ms=800)
+    knowledge = SlowKnowledge(world, ms=300)
+    seen = timeline(world)
+    world.say("vocês fazem entrega?")
+    world.clock.sleep_ms(6_000)
+    assert world.process().status == "answered"
+    (read, composing, first) = seen[:3]
+    assert [read[0], composing[0], first[0]] == ["read", "typing", "text"]
+    assert composing[1] < knowledge.searched_at[0]  # up before the search starts
+    assert first[1] - composing[1] == 800  # 300 composing + 500 more, not 300 + 800
+    assert all(kind == "typing" for kind, *_ in seen[3::2])  # later parts as before
+
+
+def test_a_slow_composition_sends_the_first_part_at_once_and_a_lapsed_indicator_is_shown_again() -> None:
+    world = make_world(typing_min_ms=800, typing_max_ms=800)
+    SlowKnowledge(world, ms=2_000)
+    seen = timeline(world)
+    world.say("vocês fazem entrega?")
+    world.clock.sleep_ms(6_000)
+    world.process()
+    assert [kind for kind, *_ in seen[:3]] == ["read", "typing", "text"]
+    assert seen[2][1] - seen[1][1] == 2_000  # composing took longer than typing: no extra wait
+
+    world = make_world(typing_min_ms=800, typing_max_ms=800)
+    SlowKnowledge(world, ms=20_000)  # longer than the indicator lasts
+    seen = timeline(world)
+    world.say("vocês fazem entrega?")
+    world.clock.sleep_ms(6_000)
+    world.process()
+    kinds = [kind for kind, *_ in seen[:4]]
+    assert kinds == ["read", "typing", "typing", "text"] and seen[2][2] == 800
+    assert seen[3][1] - seen[2][1] == 800
+
+
+def test_a_reply_resumed_from_the_outbox_shows_typing_before_its_next_part() -> None:
+    world = long_answer_world()
+    world.container.gateway.override(providers.Object(FailingGateway(fail_at=2)))
+    world.say("Quais as formas de pagamento?")
+    world.clock.sleep_ms(6_000)
+    with pytest.raises(ConnectionError):
+        world.process()
+    seen = timeline(world)
+    assert world.process().status == "answered"
+    kinds = [kind for kind, *_ in seen]
+    assert kinds[0] == "read" and kinds[1:3] == ["typing", "text"]
+    assert seen[2][1] - seen[1][1] == seen[1][2]  # its own typing delay, whole: nothing was composed

@@ -184,21 +184,24 @@ class ProcessConversation:
         if state.opted_out or state.is_paused(now):
             self.buffer.ack(chat, batch.token)
             return self._result("suppressed", batch, "chat is paused or opted out")
-        reply = self.outbox.get(chat)
+        self.gateway.mark_read(chat, [m.wa_message_id for m in batch.messages if m.wa_message_id])
+        reply, thinking_since = self.outbox.get(chat), None
         if reply is None or reply.batch_key != batch.key:
+            thinking_since = self._show_typing_while_composing(chat)
             reply = self._compose(batch)
             self.outbox.put(chat, reply)
-        self.gateway.mark_read(chat, [m.wa_message_id for m in batch.messages if m.wa_message_id])
-        started = self.clock.now_ms()
-        sent, stopped, found = self._deliver(batch, reply)
-        sent_now = sent - reply.sent - found  # parts this run sent itself
+        delivery = self._deliver(batch, reply, thinking_since)
+        sent, stopped = delivery.sent, delivery.stopped
+        sent_now = sent - reply.sent - delivery.found  # parts this run sent itself
         if stopped == "lost_lease":
             reason = "lease expired while sending; another run resumes"
             return self._result("lost_lease", batch, reason, sent_now)
         if reply.handoff:  # before anything is recorded: a failed flag retries the batch, flag and all
             self.gateway.flag_handoff(chat)
         first_reply = (
-            started + reply.typing_ms[0] - batch.messages[0].received_ms if reply.sent == 0 < sent else None
+            delivery.first_sent_ms - batch.messages[0].received_ms
+            if delivery.first_sent_ms is not None
+            else None
         )
         self.owner_side.delivered(batch, reply, first_reply, self.clock.now_ms())
         self._record(batch, reply, sent)
@@ -275,28 +278,57 @@ class ProcessConversation:
             handoff_reason=shaped.reason,
         )
 
-    def _deliver(self, batch: Batch, reply: PendingReply) -> tuple[int, str, int]:
+    def _show_typing_while_composing(self, chat: str) -> int:
+        """Show "typing…" from the moment the answer is being composed, not only after it: a
+        model that thinks for seconds looks like a person typing, and that time counts towards
+        the first part's typing delay. Sending the first part ends the indicator (Uazapi cancels
+        a presence when a message goes to the chat); if composing fails, it lapses on its own
+        after ``policy.thinking_ms``. Returns when it was shown."""
+        self.gateway.send_typing(chat, self.policy.thinking_ms)
+        return self.clock.now_ms()
+
+    def _deliver(self, batch: Batch, reply: PendingReply, thinking_since: int | None) -> Delivery:
         """Send the parts not known to be out.
 
-        Returns how many parts are out, why it stopped early (if it did) and how many of them
-        a previous run had delivered without hearing back (found by their tracking id).
+        ``thinking_since``: when the typing indicator shown while this run composed the reply
+        went up; the first part waits only what is left of its typing delay, and shows the
+        indicator again only if that one has lapsed.
         """
-        chat, found = batch.chat_id, 0
+        chat, found, first_sent_ms = batch.chat_id, 0, None
         for index in range(reply.sent, len(reply.parts)):
             now = self.clock.now_ms()
             if not self.buffer.holds(chat, batch.token, now, self.rules.lease_ms):
-                return index, "lost_lease", found
+                return Delivery(index, "lost_lease", found, first_sent_ms)
             state = self.chat_state.get(chat)
             if state.opted_out or state.is_paused(now):
-                return index, "a human took over while answering", found
+                return Delivery(index, "a human took over while answering", found, first_sent_ms)
             track_id = part_track_id(reply.batch_key, index)
             if index < reply.attempted and self.gateway.find_sent(chat, track_id):
                 self.outbox.mark_sent(chat, reply.batch_key, index + 1)  # it went out: never twice
                 found += 1
                 continue
             self.outbox.mark_attempted(chat, reply.batch_key, index + 1)
-            self.gateway.send_typing(chat, reply.typing_ms[index])
-            self.clock.sleep_ms(reply.typing_ms[index])
+            typing_ms = reply.typing_ms[index]
+            shown = now - thinking_since if index == 0 and thinking_since is not None else None
+            if shown is None or shown >= self.policy.thinking_ms:
+                self.gateway.send_typing(chat, typing_ms)
+                self.clock.sleep_ms(typing_ms)
+            elif typing_ms > shown:
+                self.clock.sleep_ms(typing_ms - shown)
             self.gateway.send_text(chat, reply.parts[index], track_id=track_id)
             self.outbox.mark_sent(chat, reply.batch_key, index + 1)
-        return len(reply.parts), "", found
+            if index == 0:
+                first_sent_ms = self.clock.now_ms()
+        return Delivery(len(reply.parts), "", found, first_sent_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one run's sending came to: how many parts are out, why it stopped early (if it
+    did), how many a previous run had delivered without hearing back (found by their tracking
+    id), and when this run sent the first part (None: it did not)."""
+
+    sent: int
+    stopped: str
+    found: int
+    first_sent_ms: int | None

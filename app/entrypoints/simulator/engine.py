@@ -149,7 +149,8 @@ class Simulation:
     def _on_bot_event(self, event: SentEvent) -> None:
         now = self.clock.now_ms()
         if event.kind == "typing":
-            self.transcript.write(now, f"   🤖 digitando… ({event.duration_ms / 1000:.1f} s)")
+            # No duration: the indicator shown while composing lasts until the first part goes.
+            self.transcript.write(now, "   🤖 digitando…")
         elif event.kind == "read":
             count = len(event.text.split(",")) if event.text else 0
             self.transcript.write(now, f"   ✓✓ {count} mensagem(ns) lida(s)")
