@@ -399,10 +399,15 @@ class Container(containers.DeclarativeContainer):
             settings.provided.index_cache_dir,
             settings.provided.index_prefix,
             synonyms,
+            recheck_s=settings.provided.index_recheck_seconds,
         ),
     )
     indexer = providers.Singleton(
-        lazy("app.adapters.faiss.index.FaissIndexer"), blobs, embedder, settings.provided.index_prefix
+        lazy("app.adapters.faiss.index.FaissIndexer"),
+        blobs,
+        embedder,
+        settings.provided.index_prefix,
+        cache_dir=settings.provided.index_cache_dir,
     )
     ingest_progress = providers.Factory(lazy("app.adapters.progress.progress_for"))
     # Where ingest reads the business's documents: a folder, or a prefix of the knowledge bucket.

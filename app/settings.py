@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     docs_prefix: str = "docs/"
     index_prefix: str = "index/current/"
     index_cache_dir: Path = Path("var/index-cache")
+    # How long `process` trusts S3's last word on which index is current before asking again
+    # (0: every run asks). An ingest on the same machine is seen at once; on another, within this.
+    index_recheck_seconds: float = Field(default=30.0, ge=0)
     embeddings: Literal["e5", "use"] = "e5"
     # More synonym groups for the lexical search, added to the bundled pt-BR list (same format).
     synonyms_file: Path | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,15 @@ class CountingBlobs(MemoryBlobStore):
     def __init__(self) -> None:
         super().__init__()
         self.gets: list[str] = []
+        self.stats: list[str] = []
 
     def get(self, key: str) -> bytes:
         self.gets.append(key)
         return super().get(key)
+
+    def stat(self, key: str) -> Any:
+        self.stats.append(key)
+        return super().stat(key)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +82,40 @@ def test_a_second_load_comes_from_the_cache_until_the_index_changes(
     published.gets.clear()
     FaissKnowledgeBase(published, e5, tmp_path).search("entrega", 1)
     assert PREFIX + INDEX in published.gets
+
+
+def changed_documents() -> list[SourceDocument]:
+    return [
+        replace(d, text=d.text + "\n\n## Novidade\nAgora temos pão de queijo.")
+        for d in FolderSource(EXAMPLE_KNOWLEDGE_DIR).documents()
+    ]
+
+
+def test_within_the_recheck_window_s3_is_not_asked_and_an_ingest_here_ends_the_window(
+    published: CountingBlobs, e5: Any, tmp_path: Path
+) -> None:
+    FaissKnowledgeBase(published, e5, tmp_path, recheck_s=3600).search("entrega", 1)
+    published.stats.clear()
+    assert FaissKnowledgeBase(published, e5, tmp_path, recheck_s=3600).search("entrega", 1)
+    assert published.stats == []  # trusted: no request at all
+    FaissIndexer(published, e5).publish(changed_documents())  # published from another machine
+    kb = FaissKnowledgeBase(published, e5, tmp_path, recheck_s=3600)
+    assert "pão de queijo" not in kb.search("vocês têm pão de queijo?", 1)[0].text  # not seen yet
+    FaissIndexer(published, e5, cache_dir=tmp_path).publish(changed_documents())  # from this one
+    published.stats.clear()
+    kb = FaissKnowledgeBase(published, e5, tmp_path, recheck_s=3600)
+    assert "pão de queijo" in kb.search("vocês têm pão de queijo?", 1)[0].text
+    assert published.stats == [PREFIX + MANIFEST]
+
+
+def test_past_the_recheck_window_s3_is_asked_again(published: CountingBlobs, e5: Any, tmp_path: Path) -> None:
+    FaissKnowledgeBase(published, e5, tmp_path, recheck_s=0.2).search("entrega", 1)
+    FaissIndexer(published, e5).publish(changed_documents())
+    published.stats.clear()
+    time.sleep(0.3)
+    kb = FaissKnowledgeBase(published, e5, tmp_path, recheck_s=0.2)
+    assert "pão de queijo" in kb.search("vocês têm pão de queijo?", 1)[0].text
+    assert published.stats == [PREFIX + MANIFEST]
 
 
 def test_the_published_index_is_not_pickle(published: CountingBlobs) -> None:

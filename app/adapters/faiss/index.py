@@ -8,10 +8,13 @@ no pickle) and publishes it under the same manifest, checksummed like the other 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +96,7 @@ class FaissIndexer:
     embedder: Embedder
     prefix: str = "index/current/"
     batch_size: int = 32
+    cache_dir: Path | None = None  # this machine's index cache: told to ask S3 again after a publish
 
     @property
     def embedding_model(self) -> str:
@@ -236,6 +240,8 @@ class FaissIndexer:
         self.blobs.put(self.prefix + CHUNKS, chunk_bytes, "application/json")
         self.blobs.put(self.prefix + LEXICAL, lexical_bytes)
         self.blobs.put(self.prefix + MANIFEST, json.dumps(manifest).encode(), "application/json")  # last
+        if self.cache_dir is not None:
+            forget_checked(self.cache_dir, self.prefix)
         checksum = sha256((manifest["index_sha256"] + manifest["chunks_sha256"]).encode())
         return PublishedIndex(
             self.prefix,
@@ -295,19 +301,66 @@ def _from_cache(folder: Path, embedder: Embedder, synonyms: Expansion | None) ->
     return LoadedIndex(index, PassageTable(mapped_bytes(folder / CHUNKS)), None)
 
 
+def _checked_note(cache_dir: Path, prefix: str) -> Path:
+    """The file naming the cached folder that held ``prefix``'s index when S3 was last asked;
+    its modification time says when."""
+    return cache_dir / f"checked-{hashlib.sha1(prefix.encode()).hexdigest()[:16]}"
+
+
+def _recently_checked(cache_dir: Path, prefix: str, recheck_s: float) -> Path | None:
+    """The cached folder S3 named less than ``recheck_s`` seconds ago, if it is still there."""
+    note = _checked_note(cache_dir, prefix)
+    try:
+        if time.time() - note.stat().st_mtime >= recheck_s:
+            return None
+        name = note.read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):
+        return None
+    folder = cache_dir / name
+    return folder if name and "/" not in name and (folder / MANIFEST).exists() else None
+
+
+def _note_checked(cache_dir: Path, prefix: str, folder: Path) -> None:
+    """Best effort: a cache that cannot be written only means asking S3 every time."""
+    note = _checked_note(cache_dir, prefix)
+    staged = note.with_name(f".{note.name}.{os.getpid()}")
+    with suppress(OSError):
+        staged.write_text(folder.name, encoding="utf-8")
+        os.replace(staged, note)
+
+
+def forget_checked(cache_dir: Path, prefix: str) -> None:
+    """Ask S3 on the next load: this machine has just published a new index there."""
+    with suppress(OSError):
+        _checked_note(cache_dir, prefix).unlink(missing_ok=True)
+
+
 def load_index(
-    blobs: BlobStore, prefix: str, embedder: Embedder, cache_dir: Path, synonyms: Expansion | None = None
+    blobs: BlobStore,
+    prefix: str,
+    embedder: Embedder,
+    cache_dir: Path,
+    synonyms: Expansion | None = None,
+    recheck_s: float = 0.0,
 ) -> LoadedIndex:
     """The published index, from the local cache when the manifest's ETag is already there.
+
+    S3 is asked for the manifest's ETag at most every ``recheck_s`` seconds: in between, the
+    folder it named last is used without a request (most ``process`` runs then never load the
+    S3 client). An ingest run on this machine makes the next load ask at once.
 
     Downloaded files are checked against the manifest's sha256 before anything uses or caches
     them; from the cache, the vectors, the lexical arrays and the passages are memory-mapped, so
     loading costs the same at 1,000 or 100,000 passages."""
+    recent = _recently_checked(cache_dir, prefix, recheck_s) if recheck_s > 0 else None
+    if recent is not None:
+        return _from_cache(recent, embedder, synonyms)
     info = blobs.stat(prefix + MANIFEST)
     if info is None:
         raise IndexError_(f"no knowledge index published at {prefix}: run `conversa ingest` first")
     folder = _cache_folder(cache_dir, info.etag)
     if (folder / MANIFEST).exists():
+        _note_checked(cache_dir, prefix, folder)
         return _from_cache(folder, embedder, synonyms)
     log.info("downloading the knowledge index (ETag %s)", info.etag)
     files = {MANIFEST: blobs.get(prefix + MANIFEST)}
@@ -327,4 +380,5 @@ def load_index(
         saved = lexical.arrays() if ranges is None else {**lexical.arrays(), "ranges": ranges}
         cached.update(npy_files("lexical", saved))
     write_atomically(folder, cached)
+    _note_checked(cache_dir, prefix, folder)
     return LoadedIndex(index, PassageTable(files[CHUNKS], ranges), lexical)

@@ -68,8 +68,10 @@ class FaissKnowledgeBase:
         cache_dir: str | Path,
         prefix: str = "index/current/",
         synonyms: Synonyms | None = None,
+        recheck_s: float = 0.0,
     ):
         self._blobs, self._embedder, self._cache, self._prefix = blobs, embedder, Path(cache_dir), prefix
+        self._recheck_s = recheck_s  # how long S3's answer on the current index is trusted
         self._synonyms = synonyms or Synonyms.bundled()
         self._loaded: LoadedIndex | None = None
         self._lexical: LexicalIndex | None = None
@@ -92,7 +94,9 @@ class FaissKnowledgeBase:
 
     def _index(self) -> tuple[LoadedIndex, LexicalIndex]:
         if self._loaded is None or self._lexical is None:
-            self._loaded = load_index(self._blobs, self._prefix, self._embedder, self._cache, self._synonyms)
+            self._loaded = load_index(
+                self._blobs, self._prefix, self._embedder, self._cache, self._synonyms, self._recheck_s
+            )
             self._lexical = self._loaded.lexical
             if self._lexical is None:  # published before the lexical index: build it (slow, once)
                 log.warning("the published index has no lexical index of this version: run ingest again")
