@@ -323,13 +323,19 @@ def test_the_sources_line_can_be_turned_off() -> None:
     assert result.sources and "Fonte" not in "".join(world.gateway.texts())
 
 
-def test_a_resumed_reply_still_reports_its_sources() -> None:
+def failed_at_part_two() -> World:
+    """A several-part answer whose second part failed: the reply waits in the outbox."""
     world = long_answer_world()
     world.container.gateway.override(providers.Object(FailingGateway(fail_at=2)))
     world.say("Quais as formas de pagamento?")
     world.clock.sleep_ms(6_000)
     with pytest.raises(ConnectionError):
         world.process()
+    return world
+
+
+def test_a_resumed_reply_still_reports_its_sources() -> None:
+    world = failed_at_part_two()
     result = world.process()  # composed by the first run, kept in the outbox
     assert result.status == "answered" and [s["title"] for s in result.sources] == ["Formas de pagamento"]
 
@@ -411,13 +417,19 @@ def timeline(world: World) -> list[tuple[str, int, int]]:
     return seen
 
 
-def test_typing_shows_while_the_answer_is_composed_and_that_time_counts_towards_the_first_part() -> None:
+def answered_slowly(compose_ms: int) -> tuple[World, SlowKnowledge, list[tuple[str, int, int]]]:
+    """A question answered with 800 ms typing delays, its search taking ``compose_ms``."""
     world = make_world(typing_min_ms=800, typing_max_ms=800)
-    knowledge = SlowKnowledge(world, ms=300)
+    knowledge = SlowKnowledge(world, ms=compose_ms)
     seen = timeline(world)
     world.say("vocês fazem entrega?")
     world.clock.sleep_ms(6_000)
     assert world.process().status == "answered"
+    return world, knowledge, seen
+
+
+def test_typing_shows_while_the_answer_is_composed_and_that_time_counts_towards_the_first_part() -> None:
+    _, knowledge, seen = answered_slowly(300)
     (read, composing, first) = seen[:3]
     assert [read[0], composing[0], first[0]] == ["read", "typing", "text"]
     assert composing[1] < knowledge.searched_at[0]  # up before the search starts
@@ -426,33 +438,18 @@ def test_typing_shows_while_the_answer_is_composed_and_that_time_counts_towards_
 
 
 def test_a_slow_composition_sends_the_first_part_at_once_and_a_lapsed_indicator_is_shown_again() -> None:
-    world = make_world(typing_min_ms=800, typing_max_ms=800)
-    SlowKnowledge(world, ms=2_000)
-    seen = timeline(world)
-    world.say("vocês fazem entrega?")
-    world.clock.sleep_ms(6_000)
-    world.process()
+    _, _, seen = answered_slowly(2_000)
     assert [kind for kind, *_ in seen[:3]] == ["read", "typing", "text"]
     assert seen[2][1] - seen[1][1] == 2_000  # composing took longer than typing: no extra wait
 
-    world = make_world(typing_min_ms=800, typing_max_ms=800)
-    SlowKnowledge(world, ms=20_000)  # longer than the indicator lasts
-    seen = timeline(world)
-    world.say("vocês fazem entrega?")
-    world.clock.sleep_ms(6_000)
-    world.process()
+    _, _, seen = answered_slowly(20_000)  # longer than the indicator lasts
     kinds = [kind for kind, *_ in seen[:4]]
     assert kinds == ["read", "typing", "typing", "text"] and seen[2][2] == 800
     assert seen[3][1] - seen[2][1] == 800
 
 
 def test_a_reply_resumed_from_the_outbox_shows_typing_before_its_next_part() -> None:
-    world = long_answer_world()
-    world.container.gateway.override(providers.Object(FailingGateway(fail_at=2)))
-    world.say("Quais as formas de pagamento?")
-    world.clock.sleep_ms(6_000)
-    with pytest.raises(ConnectionError):
-        world.process()
+    world = failed_at_part_two()
     seen = timeline(world)
     assert world.process().status == "answered"
     kinds = [kind for kind, *_ in seen]
