@@ -353,20 +353,14 @@ public final class KestraEngine implements AutoCloseable {
      * stores log lines through a queue of their own, so an execution can end before its last
      * lines are readable (seen under a CPU burner).
      */
-    public boolean awaitLogLine(String executionId, java.util.function.Predicate<String> matches, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (logs(executionId).stream().noneMatch(matches)) {
-            if (Instant.now().isAfter(deadline)) {
-                return false;
-            }
-            try {
-                Thread.sleep(POLL);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+    public boolean awaitLogLine(String executionId, Predicate<String> matches, Duration timeout) {
+        try {
+            awaitValue("a matching log line of " + executionId, timeout,
+                () -> logs(executionId).stream().filter(matches).findFirst());
+            return true;
+        } catch (AssertionError timedOut) { // the caller's assertion says what was missing, and why
+            return false;
         }
-        return true;
     }
 
     /** When each command of a task started, from the Process runner's "Starting command" log lines. */
