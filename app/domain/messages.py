@@ -141,12 +141,16 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """A piece of the business's knowledge base returned by a search."""
+    """A piece of the business's knowledge base returned by a search.
+
+    ``asked``: the questions the owner wrote under the section ("Perguntas: tem táxi dog?"),
+    in the customers' own words. Retrieval searches them; an answer never shows them."""
 
     text: str
     source: str = ""
     score: float = 0.0
     title: str = ""
+    asked: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.adapters.retrieval.confidence import Evidence, Logistic, best_first, calibrated
+from app.adapters.retrieval.confidence import Calibration, Evidence, Logistic, best_first, calibrated
 from app.domain.messages import Passage
 
 
@@ -27,6 +27,14 @@ def test_calibrated_passages_keep_their_rank_and_carry_their_confidence() -> Non
         Evidence(Passage("a", "faq.md", 0.0, "A"), 5.0, (1.0,)),
         Evidence(Passage("b", "faq.md", 0.0, "B"), 4.0, (-1.0,)),
     ]
-    passages = calibrated(found, Logistic((3.0,), 0.0))
+    passages = calibrated(found, Calibration(Logistic((3.0,), 0.0), Logistic((3.0,), -9.0)))
     assert [p.title for p in passages] == ["A", "B"]
     assert passages[0].score == round(Logistic((3.0,), 0.0)(1.0), 4) > 0.5 > passages[1].score
+
+
+def test_a_passage_with_the_owners_questions_is_calibrated_apart() -> None:
+    calibration = Calibration(as_written=Logistic((3.0,), 0.0), with_questions=Logistic((3.0,), -2.0))
+    written = Evidence(Passage("a", "faq.md", 0.0, "A"), 5.0, (0.5,))
+    asked = Evidence(Passage("a", "faq.md", 0.0, "A", asked="tem pix?"), 5.0, (0.5,))
+    assert calibrated([written], calibration)[0].score > 0.5 > calibrated([asked], calibration)[0].score
+    assert calibration.weighs(0) and not Calibration(Logistic((0.0,), 1.0), Logistic((0.0,), 2.0)).weighs(0)

@@ -212,10 +212,11 @@ def test_the_pull_of_unseen_words_is_how_far_they_take_the_question_from_the_pas
 
 
 def test_the_pull_is_computed_only_for_a_calibration_that_weighs_it(tmp_path: Path) -> None:
-    assert CALIBRATION["multilingual-e5-small-q4-enpt"].weights[2] > 0  # a pull (< 0) lowers the confidence
+    e5 = CALIBRATION["multilingual-e5-small-q4-enpt"]
+    assert e5.as_written.weights[2] > 0 and e5.with_questions.weights[2] > 0  # a pull (< 0) lowers it
     use = WordsEmbedder()
     use.name = "universal-sentence-encoder-multilingual-3"  # fitted without it: weight 0
-    assert CALIBRATION[use.name].weights[2] == 0.0
+    assert not CALIBRATION[use.name].weighs(2)
     documents = [SourceDocument("faq.md", "## Entrega\nentregamos ração")]
     kb = FaissKnowledgeBase.from_documents(documents, use, tmp_path)
     assert kb.evidence("entregam ração pizza", 1)[0].features[2] == 0.0

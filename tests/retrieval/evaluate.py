@@ -3,17 +3,21 @@ out-of-scope declined. Used by the tests, the fit script and ``bench/retrieval_q
 
 Two sets: ``TUNING`` (the bundled bakery FAQ, labelled by section: every constant is fitted on
 it) and ``HELD_OUT`` (a vet clinic's 8 documents, labelled by document, written apart from the
-tuning set and never fitted on: it shows how the figures hold on a knowledge base never seen).
+tuning set and never fitted on: it shows how the figures hold on a knowledge base never seen),
+and ``HELD_OUT_DENTAL`` (a dental clinic, likewise). Their documents carry the owner's
+"Perguntas:" lines; each set's ``as_written`` is the same set without them.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from app.adapters.retrieval.passages import split_asked
 from app.domain.messages import Passage
 from app.domain.retrieval import answers
 from app.ports.knowledge import KnowledgeBase
@@ -31,6 +35,15 @@ class EvaluationSet:
     out_of_scope: list[str]
     is_right: Callable[[Passage, str], bool]  # does this best passage carry the label?
     unit: str  # what a label names
+
+    @cached_property
+    def as_written(self) -> EvaluationSet:
+        """The same set on its documents without the owner's "Perguntas:" lines: a business that
+        wrote none (a temporary copy of the folder)."""
+        folder = Path(tempfile.mkdtemp(prefix="as-written-"))
+        for document in self.folder.glob("*.md"):
+            (folder / document.name).write_text(split_asked(document.read_text("utf-8"))[0], "utf-8")
+        return replace(self, name=f"{self.name}, without the owner's questions", folder=folder)
 
 
 TUNING = EvaluationSet(

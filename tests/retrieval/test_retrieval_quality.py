@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.adapters.retrieval.analyzer import analyze, topic_words, without_notes
+from app.adapters.retrieval.passages import document_passages
 from app.domain.retrieval import ANSWER_THRESHOLD, answers
 from tests.retrieval.evaluate import (
     HELD_OUT,
@@ -81,25 +82,35 @@ def test_the_media_readers_notes_are_not_part_of_the_question() -> None:
 
 
 # Floors: what each backend reaches today (printed by `bench/retrieval_qps.py`), so a regression
-# fails; on the tuning set every backend also meets the issue's targets.
-TUNING_FLOORS = {  # backend → (right first, answered, declined)
-    "keyword": (0.90, 0.98, 0.90),
+# fails; on the tuning set every backend also meets the issue's targets. Each set is measured with
+# the owner's "Perguntas:" lines (its documents as committed) and as written (without them).
+Floors = dict[str, tuple[float, float, float]]  # backend → (right first, answered, declined)
+TUNING_FLOORS: Floors = {"keyword": (0.98, 1.0, 0.96), "e5": (0.98, 1.0, 1.0), "use": (0.98, 1.0, 0.96)}
+TUNING_AS_WRITTEN_FLOORS: Floors = {
+    "keyword": (0.90, 0.98, 0.93),
     "e5": (0.98, 0.98, 0.90),
-    "use": (0.98, 0.98, 0.90),
+    "use": (0.98, 0.98, 0.96),
 }
 # The held-out sets were never fitted on: these are what the constants fitted on the tuning set give
 # on knowledge bases they have never seen (their out-of-scope questions share words with them on
-# purpose). Issue 14's targets there (e5: >= 95 % answered and >= 90 % declined; keyword: >= 85 %
-# right first) hold on the dental clinic, not on the vet clinic: the README says which and why.
-HELD_OUT_FLOORS = {
+# purpose). Their "Perguntas:" lines were written by someone who saw the documents only, not the
+# questions. Issue 14's targets (e5: >= 95 % answered and >= 90 % declined; keyword: >= 85 % right
+# first) hold with the owner's questions except e5's answered at the vet clinic (30 of 32).
+HELD_OUT_FLOORS: Floors = {"keyword": (1.0, 0.93, 0.80), "e5": (1.0, 0.93, 0.90), "use": (1.0, 0.93, 0.90)}
+HELD_OUT_AS_WRITTEN_FLOORS: Floors = {
     "keyword": (0.81, 0.90, 0.65),
     "e5": (0.90, 0.87, 0.85),
-    "use": (0.87, 0.96, 0.85),
+    "use": (0.87, 0.93, 0.85),
 }
-HELD_OUT_DENTAL_FLOORS = {
+HELD_OUT_DENTAL_FLOORS: Floors = {
+    "keyword": (1.0, 0.96, 0.95),
+    "e5": (1.0, 0.96, 0.95),
+    "use": (1.0, 0.96, 0.80),
+}
+HELD_OUT_DENTAL_AS_WRITTEN_FLOORS: Floors = {
     "keyword": (0.93, 0.93, 0.70),
-    "e5": (0.87, 1.00, 0.90),
-    "use": (0.93, 1.00, 0.80),
+    "e5": (0.87, 1.0, 0.90),
+    "use": (0.93, 1.0, 0.80),
 }
 
 
@@ -107,7 +118,7 @@ def kb_for(backend: str, evaluation: EvaluationSet) -> Any:
     return keyword_kb(evaluation) if backend == "keyword" else hybrid_kb(backend, evaluation)
 
 
-def measured(backend: str, evaluation: EvaluationSet, floors: dict[str, tuple[float, float, float]]) -> Rates:
+def measured(backend: str, evaluation: EvaluationSet, floors: Floors) -> Rates:
     """The backend's rates on ``evaluation``, printed, and checked against its floors."""
     rates = measure(kb_for(backend, evaluation), evaluation)
     report(f"{backend} on the {evaluation.name} set", rates)
@@ -120,8 +131,12 @@ BACKENDS = ["keyword", pytest.param("e5", marks=pytest.mark.slow), "use"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_tuning_set(backend: str) -> None:
-    rates = measured(backend, TUNING, TUNING_FLOORS)
+@pytest.mark.parametrize("as_written", [False, True], ids=["with-questions", "as-written"])
+def test_tuning_set(backend: str, as_written: bool) -> None:
+    if as_written:
+        rates = measured(backend, TUNING.as_written, TUNING_AS_WRITTEN_FLOORS)
+    else:
+        rates = measured(backend, TUNING, TUNING_FLOORS)
     # The issue's targets: right first >= 95 % with FAISS, >= 85 % with keyword; >= 90 % declined
     # with >= 95 % answered.
     assert rates.right_first >= (0.85 if backend == "keyword" else 0.95)
@@ -131,17 +146,26 @@ def test_tuning_set(backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_held_out_set(backend: str) -> None:
     measured(backend, HELD_OUT, HELD_OUT_FLOORS)
+    measured(backend, HELD_OUT.as_written, HELD_OUT_AS_WRITTEN_FLOORS)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_second_held_out_set(backend: str) -> None:
-    measured(backend, HELD_OUT_DENTAL, HELD_OUT_DENTAL_FLOORS)
+    rates = measured(backend, HELD_OUT_DENTAL, HELD_OUT_DENTAL_FLOORS)
+    measured(backend, HELD_OUT_DENTAL.as_written, HELD_OUT_DENTAL_AS_WRITTEN_FLOORS)
+    if backend == "e5":  # issue 14's targets, met on this set
+        assert rates.answered >= 0.95 and rates.declined >= 0.90
+    if backend == "keyword":
+        assert rates.right_first >= 0.85
 
 
 @pytest.mark.parametrize("evaluation", [HELD_OUT, HELD_OUT_DENTAL], ids=["vet", "dental"])
 def test_each_held_out_set_labels_its_own_documents(evaluation: EvaluationSet) -> None:
     documents = {p.name for p in evaluation.folder.glob("*.md")}
     assert len(documents) == 8 and {label for _, label in evaluation.in_scope} <= documents
+    files = evaluation.folder.glob("*.md")
+    sections = [p for f in files for p in document_passages(f.read_text("utf-8"), f.name)]
+    assert all(p.asked for p in sections)  # the owner's questions, under every section
     assert len(evaluation.in_scope) >= 30 and len(evaluation.out_of_scope) >= 20
     assert not {q for q, _ in evaluation.in_scope} & set(evaluation.out_of_scope)
 

@@ -25,7 +25,7 @@ import numpy as np
 from app.adapters.retrieval.analyzer import ANALYZER_VERSION, analyze
 from app.adapters.retrieval.files import mapped_arrays, mapped_bytes, npy_files, sha256, write_atomically
 from app.adapters.retrieval.lexical_index import Expansion, LexicalIndex
-from app.adapters.retrieval.passages import PassageTable, lexical_text, markdown_sections, passages_json
+from app.adapters.retrieval.passages import PassageTable, document_passages, lexical_text, passages_json
 from app.domain.errors import ConversaError
 from app.domain.messages import Passage
 from app.domain.usecases.ingest import text_sha256
@@ -57,15 +57,15 @@ def split_documents(
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_chars, chunk_overlap=overlap)
     chunks: list[Passage] = []
     for document in documents:
-        sections = markdown_sections(document.text, document.name) or [Passage(document.text, document.name)]
-        for section in sections:
+        for section in document_passages(document.text, document.name):
             for piece in splitter.split_text(section.text):
-                chunks.append(Passage(piece, document.name, 0.0, section.title))
+                chunks.append(Passage(piece, document.name, 0.0, section.title, section.asked))
     return chunks
 
 
 def _embedding_text(passage: Passage) -> str:
-    return f"{passage.title}\n{passage.text}" if passage.title else passage.text
+    """The title, the text, then the questions the owner wrote for it."""
+    return "\n".join(part for part in (passage.title, passage.text, passage.asked) if part)
 
 
 def _embedded_sha256(passages: list[Passage]) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 from app.adapters.faiss.index import FaissIndexer, LoadedIndex, load_index
 from app.adapters.memory.blobs import MemoryBlobStore
 from app.adapters.retrieval.analyzer import analyze, spoken_words, topic_words, without_notes
-from app.adapters.retrieval.confidence import Evidence, Logistic, calibrated
+from app.adapters.retrieval.confidence import Calibration, Evidence, Logistic, calibrated
 from app.adapters.retrieval.lexical_index import LexicalIndex
 from app.adapters.retrieval.passages import lexical_text
 from app.adapters.retrieval.synonyms import Synonyms
@@ -46,15 +46,20 @@ LEXICAL_BM25_WEIGHT = 1.0
 # confidence = sigmoid(intercept + w1 * cosine + w2 * coverage + w3 * unseen words' pull) of a passage,
 # per embedding model, fitted on the tuning set (`python -m tests.retrieval.fit`; see
 # app.adapters.retrieval.confidence).
-CALIBRATION: dict[str, Logistic] = {
-    "multilingual-e5-small-q4-enpt": Logistic((50.165, 7.757, 194.649), -44.914),
-    # USE without the unseen words' pull (weight 0: not computed). Fitted with it, its tuning-set
-    # decline fell from 93.3 % to 90.0 %; these are the constants fitted before the pull (a refit
-    # without it, after issue 14's synonyms, declines 90.0 % too: they keep 93.3 %).
-    "universal-sentence-encoder-multilingual-3": Logistic((12.285, 7.744, 0.0), -4.842),
+CALIBRATION: dict[str, Calibration] = {
+    "multilingual-e5-small-q4-enpt": Calibration(
+        as_written=Logistic((50.165, 7.757, 194.648), -44.914),
+        with_questions=Logistic((58.362, 9.881, 117.059), -54.863),
+    ),
+    # USE without the unseen words' pull (weight 0: not computed): fitted with it, it declined less.
+    "universal-sentence-encoder-multilingual-3": Calibration(
+        as_written=Logistic((13.138, 7.829, 0.0), -5.412),
+        with_questions=Logistic((7.887, 10.228, 0.0), -6.946),
+    ),
 }
 DEFAULT_CALIBRATION = CALIBRATION["multilingual-e5-small-q4-enpt"]  # another model: e5's, a guess
 TOPIC_WEIGHT = 0.5  # of the topic words' embedding in the query vector (see _query_vector)
+PULL = 2  # the unseen words' pull: the third feature
 MAX_DENSE = 4096  # the cosine statistics are taken over at most this many nearest passages
 
 
@@ -147,7 +152,7 @@ class FaissKnowledgeBase:
         (or to fit on). The pull costs two more embeddings: it is computed when the calibration
         weighs it, or when ``pull`` says so (the fit)."""
         if pull is None:
-            pull = self._calibration.weights[-1] != 0.0
+            pull = self._calibration.weighs(PULL)
         loaded, lexical = self._index()
         n, query = len(loaded.passages), without_notes(query)
         if n == 0 or k <= 0 or not query.strip():

@@ -24,27 +24,30 @@ import numpy as np
 
 from app.adapters.faiss.documents import FolderSource
 from app.adapters.retrieval.analyzer import ANALYZER_VERSION, analyze, without_notes
-from app.adapters.retrieval.confidence import Evidence, Logistic, calibrated
+from app.adapters.retrieval.confidence import Calibration, Evidence, Logistic, calibrated
 from app.adapters.retrieval.files import mapped_arrays, mapped_bytes, npy_files, write_atomically
 from app.adapters.retrieval.lexical_index import LexicalIndex
 from app.adapters.retrieval.passages import (
     PassageTable,
+    document_passages,
     lexical_text,
-    markdown_sections,
     passages_json,
 )
 from app.adapters.retrieval.synonyms import Synonyms
 from app.domain.messages import Passage
 from app.ports.knowledge_index import SourceDocument
 
-__all__ = ["CALIBRATION", "KeywordKnowledgeBase", "lexical_text", "markdown_sections"]
+__all__ = ["CALIBRATION", "KeywordKnowledgeBase"]
 
 log = logging.getLogger("conversa.knowledge")
 PASSAGES = "passages.json"
 
 # confidence = sigmoid(intercept + w1 * BM25 + w2 * coverage) of a passage, fitted on the evaluation
 # set (`python -m tests.retrieval.fit`; see app.adapters.retrieval.confidence).
-CALIBRATION = Logistic((0.302, 7.423), -3.215)
+CALIBRATION = Calibration(
+    as_written=Logistic((0.346, 7.304), -3.278),
+    with_questions=Logistic((0.552, 9.775), -6.372),
+)
 
 
 def folder_digest(folder: Path) -> str:
@@ -61,7 +64,7 @@ class KeywordKnowledgeBase:
     def __init__(
         self,
         passages: Sequence[Passage],
-        calibration: Logistic = CALIBRATION,
+        calibration: Calibration = CALIBRATION,
         synonyms: Synonyms | None = None,
         index: LexicalIndex | None = None,
     ) -> None:
@@ -104,8 +107,7 @@ class KeywordKnowledgeBase:
         cls, documents: Sequence[SourceDocument], synonyms: Synonyms | None = None
     ) -> KeywordKnowledgeBase:
         """Built in memory from documents already read (``conversa ask --source``)."""
-        sections = (markdown_sections(d.text, d.name) or [Passage(d.text, d.name)] for d in documents)
-        return cls([p for section in sections for p in section], synonyms=synonyms)
+        return cls([p for d in documents for p in document_passages(d.text, d.name)], synonyms=synonyms)
 
     def __len__(self) -> int:
         return len(self._passages)

@@ -17,7 +17,9 @@ evidence that means the same in any knowledge base. These do:
 A :class:`Logistic` per backend and embedding model maps them to a probability, fitted on the
 evaluation set by ``python -m tests.retrieval.fit`` with its intercept placed so that 0.5 (the
 domain's :data:`~app.domain.retrieval.ANSWER_THRESHOLD`) is the cut that declines >= 90 % of
-the out-of-scope questions with the most in-scope ones answered.
+the out-of-scope questions with the most in-scope ones answered (and, among those, the most
+declined). Each backend has two (:class:`Calibration`): one for passages as written, one for
+passages that carry the owner's "Perguntas:" lines.
 """
 
 from __future__ import annotations
@@ -46,6 +48,24 @@ class Logistic:
         return sigmoid(self.intercept + sum(w * f for w, f in zip(self.weights, features, strict=True)))
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """A backend's two logistics. A passage that carries the owner's questions ("Perguntas:")
+    holds the customers' own words, so its evidence runs higher for in-scope questions and for
+    out-of-scope ones sharing a word with them alike: it is calibrated apart, fitted on the
+    tuning set with its questions, as a passage as written is on the set without them."""
+
+    as_written: Logistic
+    with_questions: Logistic
+
+    def of(self, passage: Passage) -> Logistic:
+        return self.with_questions if passage.asked else self.as_written
+
+    def weighs(self, feature: int) -> bool:
+        """Does either logistic weigh this feature (one costly to compute may then be skipped)?"""
+        return any(logistic.weights[feature] != 0.0 for logistic in (self.as_written, self.with_questions))
+
+
 def best_first(confidences: Iterable[float]) -> list[float]:
     """The confidences of passages in rank order, each capped by the one ranked above it.
 
@@ -68,8 +88,8 @@ class Evidence:
     features: tuple[float, ...]
 
 
-def calibrated(found: Iterable[Evidence], calibration: Logistic) -> list[Passage]:
+def calibrated(found: Iterable[Evidence], calibration: Calibration) -> list[Passage]:
     """The passages in rank order, each with its calibrated confidence as ``score``."""
     found = list(found)
-    scores = best_first(calibration(*e.features) for e in found)
+    scores = best_first(calibration.of(e.passage)(*e.features) for e in found)
     return [replace(e.passage, score=score) for e, score in zip(found, scores, strict=True)]

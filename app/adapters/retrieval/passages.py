@@ -19,6 +19,16 @@ import numpy.typing as npt
 from app.domain.messages import Passage
 
 SECTION_RE = re.compile(r"^#{1,3}\s+", re.MULTILINE)
+# "Perguntas: tem táxi dog? vcs buscam em casa?", also bold, quoted or as a list item.
+ASKED_RE = re.compile(r"^[ \t>*_-]*perguntas[*_]*[ \t]*:[*_]*[ \t]*(.*?)[ \t]*$", re.M | re.I)
+
+
+def split_asked(text: str) -> tuple[str, str]:
+    """The text without its "Perguntas:" lines, and what those lines ask: the owner's list of
+    the questions customers send about it, in their words ("tem táxi dog?" for *Leva e traz*).
+    Retrieval searches them with the text; the customer is shown the text alone."""
+    asked = " ".join(found.strip() for found in ASKED_RE.findall(text) if found.strip())
+    return ASKED_RE.sub("", text).strip(), asked
 
 
 def markdown_sections(text: str, source: str) -> list[Passage]:
@@ -29,23 +39,31 @@ def markdown_sections(text: str, source: str) -> list[Passage]:
         if not chunk:
             continue
         title, _, body = chunk.partition("\n")
-        if not body.strip():
+        body, asked = split_asked(body)
+        if not body:
             continue
-        passages.append(Passage(text=body.strip(), source=source, title=title.strip()))
+        passages.append(Passage(text=body, source=source, title=title.strip(), asked=asked))
     return passages
 
 
+def document_passages(text: str, source: str) -> list[Passage]:
+    """A document's passages: its Markdown sections, or the whole text when it has none."""
+    sections = markdown_sections(text, source)
+    if sections:
+        return sections
+    body, asked = split_asked(text)
+    return [Passage(body, source, asked=asked)]
+
+
 def lexical_text(passage: Passage) -> str:
-    """What the lexical side indexes: the title (twice: it names the section) and the text."""
-    return f"{passage.title} {passage.title} {passage.text}"
+    """What the lexical side indexes: the title (twice: it names the section), the text and the
+    questions the owner wrote for it."""
+    return f"{passage.title} {passage.title} {passage.text} {passage.asked}"
 
 
 def passages_json(passages: Sequence[Passage]) -> tuple[bytes, npt.NDArray[np.int64]]:
     """The passages as a JSON array, one per line, and the (start, end) byte range of each."""
-    lines = [
-        json.dumps({"text": p.text, "source": p.source, "title": p.title}, ensure_ascii=False).encode("utf-8")
-        for p in passages
-    ]
+    lines = [json.dumps(_fields(p), ensure_ascii=False).encode("utf-8") for p in passages]
     ranges = np.zeros((len(lines), 2), dtype=np.int64)
     at = 2  # after "[\n"
     for i, line in enumerate(lines):
@@ -54,8 +72,13 @@ def passages_json(passages: Sequence[Passage]) -> tuple[bytes, npt.NDArray[np.in
     return b"[\n" + b",\n".join(lines) + b"\n]", ranges
 
 
+def _fields(passage: Passage) -> dict[str, str]:
+    fields = {"text": passage.text, "source": passage.source, "title": passage.title}
+    return {**fields, "asked": passage.asked} if passage.asked else fields
+
+
 def _passage(fields: Any) -> Passage:
-    return Passage(fields["text"], fields["source"], 0.0, fields["title"])
+    return Passage(fields["text"], fields["source"], 0.0, fields["title"], fields.get("asked", ""))
 
 
 class PassageTable(Sequence[Passage]):

@@ -17,6 +17,12 @@ It contains:
 - ``OUT_OF_SCOPE``: 20 questions the documents cannot answer: other businesses, general knowledge,
   chit-chat, gibberish, and a few that share a word with the documents ("carro", "vaga", "horário",
   "entrega", "vacina", "consulta") without being answered by them.
+
+The owner's questions: every section of ``knowledge/`` ends with a ``Perguntas:`` line (the
+questions customers send about it, as an owner would write them). They were added later, for
+issue 14, by a helper that was given the documents alone (not these questions, not the code),
+playing the owner; nothing was changed after measuring. The evaluation also runs this set
+without them (``EvaluationSet.as_written``), as the documents were first written.
 """
 
 IN_SCOPE: list[tuple[str, str]] = [
