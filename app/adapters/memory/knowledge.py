@@ -50,9 +50,13 @@ CALIBRATION = Calibration(
 )
 
 
+CACHE_FORMAT = "passages-2"  # passages-2: the owner's "Perguntas:" kept apart from the text
+
+
 def folder_digest(folder: Path) -> str:
-    """The sha256 of every file's relative name and bytes (and of the analyzer's version)."""
-    digest = hashlib.sha256(ANALYZER_VERSION.encode())
+    """The sha256 of every file's relative name and bytes (and of the analyzer's version and the
+    cache's format)."""
+    digest = hashlib.sha256(f"{ANALYZER_VERSION} {CACHE_FORMAT}".encode())
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = str(path.relative_to(folder)).encode("utf-8")
         digest.update(len(name).to_bytes(4, "big") + name)
