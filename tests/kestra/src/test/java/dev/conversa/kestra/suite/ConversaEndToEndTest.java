@@ -84,6 +84,7 @@ class ConversaEndToEndTest {
     static final Chat FORGED = UazapiFixtures.chat("5541990000008");
     static final Chat SHORT_GAP = UazapiFixtures.chat("5541990000009");
     static final Chat LONG_GAP = UazapiFixtures.chat("5541990000010");
+    static final Chat MID_WRITE = UazapiFixtures.chat("5541990000011");
 
     /** The part the killed processor was sending when it died (stalled at the fake Uazapi). */
     static UazapiRequest orphanStalledPart;
@@ -213,6 +214,36 @@ class ConversaEndToEndTest {
                 chat.number(), burst.getValue().toMillis(),
                 Duration.between(lastPosted, parts.getFirst().at()).minus(QUIET).toMillis(), runs);
         }
+    }
+
+    /**
+     * Kestra 2.0.0's local storage writes a KV entry in place (it truncates the file, then writes),
+     * so a processor reading the chat's due time at that instant reads an empty file, and
+     * {@code kv()} throws. That must cost a retry, not the answer: the processor (not the sweep,
+     * minutes later) still answers on time. Here the entry's metadata is held empty for longer
+     * than the loop's check interval, as if the write were caught again and again.
+     */
+    @Test
+    @Order(1)
+    void a_due_time_caught_mid_write_costs_a_retry_not_the_answer(ConversaServices services, KestraEngine engine)
+        throws Exception {
+        Instant posted = Instant.now();
+        Execution receive = engine.awaitTerminal(post(engine, MID_WRITE.customer("vocês fazem entrega?", "MID-WRITE-1")),
+            ANSWER_TIMEOUT);
+        assertEquals("buffered", engine.flowOutputs(receive).get("status"), () -> engine.explain(receive));
+        Path metadata = kvMetadataOf(engine, "due-" + sha1(MID_WRITE.id()));
+        byte[] written = Files.readAllBytes(metadata);
+        Files.write(metadata, new byte[0]);
+        try {
+            Thread.sleep(1500);
+        } finally {
+            Files.write(metadata, written);
+        }
+
+        awaitAnswer(engine, MID_WRITE);
+        List<UazapiRequest> parts = sent(services.uazapiRequestsFor(MID_WRITE.number()));
+        assertTrue(parts.getFirst().at().isBefore(posted.plus(QUIET).plusSeconds(20)),
+            () -> "answered " + Duration.between(posted, parts.getFirst().at()) + " after the message: by the sweep?");
     }
 
     // ---- 2. what must not be answered twice, or at all ----------------------------------------
@@ -754,6 +785,20 @@ class ConversaEndToEndTest {
             assertFalse(firstRun.isBefore(due.minusMillis(1500)), () -> chat.number() + ": a processor ran `conversa process` at "
                 + firstRun + ", its message due at " + due + "\n" + engine.explain(processor));
         }
+    }
+
+    /** The metadata file Kestra's local storage keeps beside a KV entry of the namespace. */
+    private static Path kvMetadataOf(KestraEngine engine, String key) throws IOException {
+        try (var files = Files.walk(engine.storageDir())) {
+            return files.filter(f -> f.getFileName().toString().startsWith(key)
+                    && f.getFileName().toString().endsWith(".metadata"))
+                .findFirst().orElseThrow(() -> new AssertionError("no KV entry " + key + " under " + engine.storageDir()));
+        }
+    }
+
+    private static String sha1(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(
+            java.security.MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static List<UazapiRequest> sent(List<UazapiRequest> requests) {
