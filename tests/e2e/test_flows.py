@@ -189,9 +189,15 @@ def test_every_message_starts_a_processor_that_waits_for_its_own_due_time() -> N
     assert "scheduleDate" not in start and "should_process" in start["runIf"]
     assert start["inputs"]["due"] == "{{ outputs.receive.vars.process_at }}"
     process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
-    loop, run = process["tasks"]
+    loop, check, run = process["tasks"]
     assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil" and "inputs.due" in loop["condition"]
     assert "{{" not in loop["checkFrequency"]["interval"], "a constant: Kestra would keep the first rendering"
+    # The chat's latest due time is read by a retried task, never by kv() in an expression: a
+    # kv() caught mid-write (Kestra's local storage writes in place) fails the execution.
+    assert check["type"] == "io.kestra.plugin.core.kv.Get" and check["retry"]["maxAttempts"] >= 3
+    assert "check-due" in process["variables"]["superseded"] and "superseded" in run["runIf"]
+    expressions = [loop["condition"], run["runIf"], *process["variables"].values()]
+    assert not [e for e in expressions + [o["value"] for o in process["outputs"]] if "kv(" in e]
     command = 'conversa process --chat "$CONVERSA_ARG_CHAT" ${CONVERSA_ARG_DUE:+--due'
     assert run["commands"][-1].startswith(command)
     assert "inputs.due" in run["env"]["CONVERSA_ARG_DUE"] and "--wait-ms" in run["commands"][-1]
