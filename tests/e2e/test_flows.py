@@ -170,13 +170,25 @@ def test_no_flow_starts_itself(path: Path) -> None:
             assert task["flowId"] != flow["id"], task["id"]
 
 
-def test_process_is_started_without_waiting_and_retried_on_failure() -> None:
+def test_process_is_started_without_waiting_and_a_failure_left_to_the_sweep() -> None:
     receive = load(next(p for p in FLOWS if p.stem == "receive-whatsapp"))
     start = next(t for t in tasks(receive) if t["type"].endswith("flow.Subflow"))
     assert start["flowId"] == "process-conversation" and start["wait"] is False
     process = load(next(p for p in FLOWS if p.stem == "process-conversation"))
     task = next(t for t in tasks(process) if t["id"] == "process")
-    assert task["retry"]["maxAttempts"] >= 2 and process["errors"]
+    assert "retry" not in task and any(e["type"].endswith("log.Log") for e in process["errors"])
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
+def test_only_a_flows_first_task_is_retried_by_kestra(path: Path) -> None:
+    """Kestra 2.0.0 runs a retried task that is not its flow's first twice: the retry of its task
+    run, and a fresh task run it creates at once (so the retry's interval is not kept either); and
+    it may end the execution before the last task has run. Probed on the engine: a task failing
+    every time after a first one ran six times with ``maxAttempts: 3``."""
+    flow = load(path)
+    retried = [t["id"] for t in tasks(flow) if "retry" in t]
+    assert retried in ([], [flow["tasks"][0]["id"]]), retried
+    assert "retry" not in flow
 
 
 def test_every_message_starts_a_processor_that_waits_for_its_own_due_time() -> None:
@@ -194,7 +206,7 @@ def test_every_message_starts_a_processor_that_waits_for_its_own_due_time() -> N
     assert "{{" not in loop["checkFrequency"]["interval"], "a constant: Kestra would keep the first rendering"
     # The chat's latest due time is read by a retried task, never by kv() in an expression: a
     # kv() caught mid-write (Kestra's local storage writes in place) fails the execution.
-    assert check["type"] == "io.kestra.plugin.core.kv.Get" and check["retry"]["maxAttempts"] >= 3
+    assert check["type"] == "io.kestra.plugin.core.kv.Get" and check["allowFailure"] is True
     assert "check-due" in process["variables"]["superseded"] and "superseded" in run["runIf"]
     expressions = [loop["condition"], run["runIf"], *process["variables"].values()]
     assert not [e for e in expressions + [o["value"] for o in process["outputs"]] if "kv(" in e]
@@ -217,9 +229,20 @@ def test_failed_executions_are_watched_and_executions_purged() -> None:
     (trigger,) = alert["triggers"]
     assert trigger["type"] == "io.kestra.plugin.core.trigger.Flow" and trigger["states"] == ["FAILED"]
     assert trigger["dependsOn"][0]["namespace"] == "conversa"
+    assert trigger["dependsOn"][0]["labels"] == {"failure": "final"}
     purge = load(next(p for p in FLOWS if p.stem == "purge-executions"))
     executions = next(t for t in purge["tasks"] if t["id"] == "executions")
     assert all(executions[f] is True for f in ("purgeExecution", "purgeLog", "purgeMetric", "purgeStorage"))
+
+
+@pytest.mark.parametrize("path", [p for p in FLOWS if p.stem != "alert-on-failure"], ids=lambda p: p.stem)
+def test_a_failure_no_retry_mends_is_labelled_first_thing_for_the_alert(path: Path) -> None:
+    """alert-on-failure reports executions labelled failure=final. Kestra runs a flow's ``errors``
+    branch only once the execution has failed for good (not on the FAILED before a task's retry),
+    so every watched flow's branch sets that label, first, before anything that might fail."""
+    first = load(path).get("errors", [{}])[0]
+    assert first.get("type") == "io.kestra.plugin.core.execution.Labels"
+    assert first.get("labels") == {"failure": "final"}
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ import java.util.Set;
 /** Loads the harness's own test flows (src/test/resources/flows) once per engine. */
 public final class HarnessFlows {
 
-    public static final Set<String> IDS = Set.of("shell-outputs", "shell-fails", "shell-timeout", "shell-default-runner", "webhook-echo");
+    public static final Set<String> IDS = Set.of("shell-outputs", "shell-fails", "shell-timeout", "shell-default-runner", "webhook-echo",
+        "retried-first", "retried-second");
 
     private static boolean loaded;
 

@@ -5,6 +5,7 @@ import io.kestra.core.models.executions.Execution;
 import io.kestra.core.models.executions.LogEntry;
 import io.kestra.core.models.executions.TaskRun;
 import io.kestra.core.models.flows.FlowWithSource;
+import io.kestra.core.models.flows.State;
 import io.kestra.core.repositories.ExecutionRepositoryInterface;
 import io.kestra.core.repositories.FlowRepositoryInterface;
 import io.kestra.core.repositories.LocalFlowRepositoryLoader;
@@ -302,9 +303,21 @@ public final class KestraEngine implements AutoCloseable {
         }
     }
 
-    /** Whether the execution is in a terminal state (a PAUSED or queued one is not). */
+    /** How long a FAILED execution must stay FAILED to have ended: see {@link #hasEnded}. */
+    static final Duration FAILED_FOR_GOOD_AFTER = Duration.ofMillis(1500);
+
+    /**
+     * Whether the execution is in a terminal state (a PAUSED or queued one is not). Kestra 2.0.0
+     * takes an execution through FAILED before each retry of a task, and to RETRYING some 0.1 s
+     * later: a FAILED execution has ended once it has stayed FAILED for {@link #FAILED_FOR_GOOD_AFTER}.
+     */
     public static boolean hasEnded(Execution execution) {
-        return execution.getState().isTerminated();
+        State state = execution.getState();
+        if (state.getCurrent() != State.Type.FAILED) {
+            return state.isTerminated();
+        }
+        Instant failedAt = state.getHistories().getLast().getDate();
+        return failedAt.plus(FAILED_FOR_GOOD_AFTER).isBefore(Instant.now());
     }
 
     /** The flow's {@code outputs:} as Kestra computed them for this execution. */

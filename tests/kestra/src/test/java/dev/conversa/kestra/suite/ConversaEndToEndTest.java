@@ -85,6 +85,7 @@ class ConversaEndToEndTest {
     static final Chat SHORT_GAP = UazapiFixtures.chat("5541990000009");
     static final Chat LONG_GAP = UazapiFixtures.chat("5541990000010");
     static final Chat MID_WRITE = UazapiFixtures.chat("5541990000011");
+    static final Chat FAILED_READ = UazapiFixtures.chat("5541990000012");
 
     /** The part the killed processor was sending when it died (stalled at the fake Uazapi). */
     static UazapiRequest orphanStalledPart;
@@ -222,7 +223,7 @@ class ConversaEndToEndTest {
      * {@code kv()} in the wait's condition failed the whole execution, and the burst waited for
      * the sweep. Here the entry's metadata is held empty during the processor's wait, for three
      * of its checks: the processor still answers on time. (It is whole again before
-     * {@code check-due} reads it: that task's retry of a failed read is not exercised here.)
+     * {@code check-due} reads it: a read that fails is the next test's.)
      */
     @Test
     @Order(1)
@@ -245,6 +246,48 @@ class ConversaEndToEndTest {
         List<UazapiRequest> parts = sent(services.uazapiRequestsFor(MID_WRITE.number()));
         assertTrue(parts.getFirst().at().isBefore(posted.plus(QUIET).plusSeconds(20)),
             () -> "answered " + Duration.between(posted, parts.getFirst().at()) + " after the message: by the sweep?");
+    }
+
+    /**
+     * {@code check-due}'s read of the chat's due time fails (the entry held empty, as if caught
+     * mid-write): the read is only an optimisation, so the processor runs the command all the
+     * same and answers on time; the execution ends WARNING, and the operator is not told.
+     */
+    @Test
+    @Order(1)
+    void a_due_time_read_that_fails_costs_nothing_and_the_operator_is_not_told(ConversaServices services,
+                                                                                KestraEngine engine) throws Exception {
+        Instant posted = Instant.now();
+        Execution receive = engine.awaitTerminal(post(engine, FAILED_READ.customer("vocês fazem entrega?", "FAILED-READ-1")),
+            ANSWER_TIMEOUT);
+        assertEquals("buffered", engine.flowOutputs(receive).get("status"), () -> engine.explain(receive));
+        Path metadata = kvMetadataOf(engine, "due-" + sha1(FAILED_READ.id()));
+        byte[] written = Files.readAllBytes(metadata);
+        Files.write(metadata, new byte[0]);
+        try {
+            engine.awaitExecution(NAMESPACE, "process-conversation", about(FAILED_READ).and(e ->
+                e.findTaskRunsByTaskId("check-due").stream().anyMatch(run -> run.getState().getCurrent() == State.Type.WARNING)),
+                ANSWER_TIMEOUT);
+        } finally {
+            Files.write(metadata, written);
+        }
+
+        List<Execution> processors = engine.awaitTerminalExecutions(NAMESPACE, "process-conversation", about(FAILED_READ),
+            1, ANSWER_TIMEOUT);
+        assertEquals(1, processors.size(), () -> processors.stream().map(engine::explain).toList().toString());
+        Execution processor = processors.getFirst();
+        assertEquals(State.Type.WARNING, processor.getState().getCurrent(), () -> engine.explain(processor));
+        assertEquals("answered", engine.flowOutputs(processor).get("status"), () -> engine.explain(processor));
+        assertEquals(1, engine.commandStarts(processor.getId(), "process").size(), () -> engine.explain(processor));
+        List<UazapiRequest> parts = sent(services.uazapiRequestsFor(FAILED_READ.number()));
+        assertEquals(partsSent(engine, processor), parts.size(), () -> "one answer: " + parts);
+        assertTrue(parts.getFirst().at().isBefore(posted.plus(QUIET).plusSeconds(20)),
+            () -> "answered " + Duration.between(posted, parts.getFirst().at()) + " after the message: by the sweep?");
+        Thread.sleep(2000); // a Flow trigger fires within a few hundred ms of what it sees
+        assertTrue(engine.executions(TestFlows.namespaceOf("alert-on-failure"), "alert-on-failure").stream()
+                .noneMatch(a -> a.getTrigger() != null
+                    && processor.getId().equals(a.getTrigger().getVariables().get("executionId"))),
+            "the operator was told of a processor that answered");
     }
 
     // ---- 2. what must not be answered twice, or at all ----------------------------------------
