@@ -204,8 +204,9 @@ def test_every_message_starts_a_processor_that_waits_for_its_own_due_time() -> N
     loop, check, run = process["tasks"]
     assert loop["type"] == "io.kestra.plugin.core.flow.LoopUntil" and "inputs.due" in loop["condition"]
     assert "{{" not in loop["checkFrequency"]["interval"], "a constant: Kestra would keep the first rendering"
-    # The chat's latest due time is read by a retried task, never by kv() in an expression: a
-    # kv() caught mid-write (Kestra's local storage writes in place) fails the execution.
+    # The chat's latest due time is read by a task whose failure only lets the command run, never
+    # by kv() in an expression: a kv() caught mid-write (Kestra's local storage writes in place)
+    # fails the execution.
     assert check["type"] == "io.kestra.plugin.core.kv.Get" and check["allowFailure"] is True
     assert "check-due" in process["variables"]["superseded"] and "superseded" in run["runIf"]
     expressions = [loop["condition"], run["runIf"], *process["variables"].values()]

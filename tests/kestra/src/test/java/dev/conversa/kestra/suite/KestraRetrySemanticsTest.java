@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,25 +42,23 @@ class KestraRetrySemanticsTest {
 
     @Test
     void a_retry_that_mends_passes_through_failed_without_the_errors_branch(KestraEngine engine) throws Exception {
-        Path marker = Files.createTempDirectory("retried").resolve("runs");
-        Execution execution = settled(engine, engine.run(HARNESS_NAMESPACE, "retried-first",
-            Map.of("marker", marker.toString(), "fails", 1), TIMEOUT));
+        Run run = run(engine, "retried-first", Map.of("fails", 1));
+        Execution execution = run.execution();
 
         assertEquals(State.Type.SUCCESS, execution.getState().getCurrent(), () -> engine.explain(execution));
         assertTrue(states(execution).contains(State.Type.FAILED), () -> "FAILED before the retry: " + states(execution));
-        assertEquals(2, Files.readAllLines(marker).size());
+        assertEquals(2, run.commands());
         assertTrue(execution.findTaskRunsByTaskId("failed-for-good").isEmpty(), () -> engine.explain(execution));
         assertFalse(execution.getLabels().contains(FAILED_FOR_GOOD));
     }
 
     @Test
     void the_errors_branch_runs_once_when_every_attempt_failed(KestraEngine engine) throws Exception {
-        Path marker = Files.createTempDirectory("retried").resolve("runs");
-        Execution execution = settled(engine, engine.run(HARNESS_NAMESPACE, "retried-first",
-            Map.of("marker", marker.toString(), "fails", 99), TIMEOUT));
+        Run run = run(engine, "retried-first", Map.of("fails", 99));
+        Execution execution = run.execution();
 
         assertEquals(State.Type.FAILED, execution.getState().getCurrent(), () -> engine.explain(execution));
-        assertEquals(3, Files.readAllLines(marker).size(), "maxAttempts: 3, for the flow's first task");
+        assertEquals(3, run.commands(), "maxAttempts: 3, for the flow's first task");
         assertEquals(3, states(execution).stream().filter(s -> s == State.Type.FAILED).count(), () -> "" + states(execution));
         assertEquals(1, execution.findTaskRunsByTaskId("failed-for-good").size(), () -> engine.explain(execution));
         assertTrue(execution.getLabels().contains(FAILED_FOR_GOOD), () -> "" + execution.getLabels());
@@ -67,30 +66,32 @@ class KestraRetrySemanticsTest {
 
     @Test
     void a_retried_task_after_another_runs_more_often_than_its_max_attempts(KestraEngine engine) throws Exception {
-        Path marker = Files.createTempDirectory("retried").resolve("runs");
-        Execution execution = settled(engine, engine.run(HARNESS_NAMESPACE, "retried-second",
-            Map.of("marker", marker.toString()), TIMEOUT));
+        Run run = run(engine, "retried-second", Map.of());
+        Execution execution = run.execution();
 
         assertEquals(State.Type.FAILED, execution.getState().getCurrent(), () -> engine.explain(execution));
-        int runs = Files.readAllLines(marker).size();
+        int runs = run.commands();
         assertTrue(runs > 3, () -> "Kestra ran it " + runs + " times: if it keeps maxAttempts now, "
             + "test_only_a_flows_first_task_is_retried_by_kestra (tests/e2e/test_flows.py) may be relaxed");
         assertTrue(execution.findTaskRunsByTaskId("flaky").size() > 1, () -> engine.explain(execution));
     }
 
-    /** The execution once it has stopped changing (the run call may return at a FAILED that a retry follows). */
-    private static Execution settled(KestraEngine engine, Execution returned) throws InterruptedException {
-        Execution latest = returned;
-        for (int i = 0; i < 100; i++) {
-            Thread.sleep(200);
-            Execution now = engine.execution(returned.getId()).orElseThrow();
-            if (KestraEngine.hasEnded(now) && now.getState().getHistories().size() == latest.getState().getHistories().size()
-                && i > 10) {
-                return now;
-            }
-            latest = now;
-        }
-        throw new AssertionError("the execution never settled: " + engine.explain(latest));
+    /** An ended execution of a harness flow, and how many times its command ran. */
+    record Run(Execution execution, int commands) {
+    }
+
+    /**
+     * Runs the flow with a fresh marker file its command appends a line to at every run, and waits
+     * until the execution has ended for good (a FAILED that a retry follows has not: see
+     * {@link KestraEngine#hasEnded}).
+     */
+    private static Run run(KestraEngine engine, String flowId, Map<String, Object> inputs) throws Exception {
+        Path marker = Files.createTempDirectory("retried").resolve("runs");
+        Map<String, Object> withMarker = new HashMap<>(inputs);
+        withMarker.put("marker", marker.toString());
+        Execution returned = engine.run(HARNESS_NAMESPACE, flowId, withMarker, TIMEOUT);
+        Execution ended = engine.awaitTerminal(returned.getId(), TIMEOUT);
+        return new Run(ended, Files.readAllLines(marker).size());
     }
 
     private static List<State.Type> states(Execution execution) {
